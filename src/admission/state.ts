@@ -1,0 +1,43 @@
+/**
+ * What admission may know about the cluster: a read-only view, answered from memory. The
+ * Kubernetes implementation (src/cluster/kube-state.ts) is fed by informers; the file-backed one
+ * (src/cluster/file-state.ts) by a folder of manifests. Admission code never sees either.
+ */
+import type { CompiledPolicy } from '../policy/types.js'
+
+/** The parts of a NetworkAttachmentDefinition that decisions need (not the whole object). */
+export interface NadInfo {
+  readonly namespace: string
+  readonly name: string
+  readonly labels: Readonly<Record<string, string>>
+  /**
+   * Only the annotations decisions read (`k8s.v1.cni.cncf.io/*`, `multinet.io/*`, and the
+   * configured resource-name keys); kubectl's last-applied-configuration and the like are
+   * dropped so that 10,000 cached NADs stay small.
+   */
+  readonly annotations: Readonly<Record<string, string>>
+  /** CNI plugin types in spec.config (empty when the config is on disk), for metrics and docs. */
+  readonly cniTypes: readonly string[]
+}
+
+export interface SyncStatus {
+  /** True once every source has completed its first full list. */
+  readonly synced: boolean
+  /** Sources that are not (or no longer) live, with why: shown in /readyz detail. */
+  readonly problems: readonly string[]
+}
+
+export interface ClusterState {
+  /** A NAD from memory; `undefined` when not known. */
+  getNad(namespace: string, name: string): NadInfo | undefined
+  /**
+   * A NAD that memory does not have, looked up once at the source (it may have been created a
+   * moment ago). Implementations bound the wait and never cache a miss.
+   */
+  fetchNad(namespace: string, name: string): Promise<NadInfo | undefined>
+  /** Labels of a namespace; `undefined` when the namespace is not known. */
+  namespaceLabels(namespace: string): Readonly<Record<string, string>> | undefined
+  /** The access policy in force (the last good one when the newest does not validate). */
+  policy(): CompiledPolicy
+  sync(): SyncStatus
+}

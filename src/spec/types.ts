@@ -1,0 +1,68 @@
+/**
+ * The objects of multi-net-spec v1.3 as Multinet holds them after validation. Field names follow
+ * the spec's JSON keys; `namespace` is always filled in (the pod's namespace when the
+ * annotation leaves it out).
+ */
+
+export interface PortMapping {
+  readonly hostPort: number
+  readonly containerPort: number
+  /** Upper-cased; TCP when the annotation leaves it out. */
+  readonly protocol: 'TCP' | 'UDP' | 'SCTP'
+  readonly hostIP?: string
+}
+
+export interface Bandwidth {
+  readonly ingressRate?: number
+  readonly ingressBurst?: number
+  readonly egressRate?: number
+  readonly egressBurst?: number
+}
+
+/** One element of `k8s.v1.cni.cncf.io/networks` (spec §4.1.2). */
+export interface SelectionElement {
+  readonly name: string
+  readonly namespace: string
+  readonly interface?: string
+  readonly ips?: readonly string[]
+  readonly mac?: string
+  readonly 'cni-args'?: Readonly<Record<string, unknown>>
+  readonly portMappings?: readonly PortMapping[]
+  readonly bandwidth?: Bandwidth
+  readonly 'default-route'?: readonly string[]
+  readonly 'infiniband-guid'?: string
+  readonly 'ipam-claim-reference'?: string
+  /** Non-standard keys (reverse-DNS names, spec §4.1.2) kept as given. */
+  readonly extra?: Readonly<Record<string, unknown>>
+}
+
+/** One entry of `k8s.v1.cni.cncf.io/network-status` (spec §5). */
+export interface NetworkStatusEntry {
+  readonly name: string
+  readonly interface?: string
+  readonly ips?: readonly string[]
+  readonly mac?: string
+  readonly mtu?: number
+  readonly default?: boolean
+  readonly dns?: {
+    readonly nameservers?: readonly string[]
+    readonly domain?: string
+    readonly search?: readonly string[]
+  }
+  readonly 'default-route'?: readonly string[]
+  readonly gateway?: readonly string[]
+  readonly 'device-info'?: Readonly<Record<string, unknown>>
+  readonly 'infiniband-guid'?: string
+}
+
+export const ANNOTATIONS = {
+  networks: 'k8s.v1.cni.cncf.io/networks',
+  networkStatus: 'k8s.v1.cni.cncf.io/network-status',
+  defaultNetwork: 'v1.multus-cni.io/default-network',
+  resourceName: 'k8s.v1.cni.cncf.io/resourceName',
+  nodeSelector: 'k8s.v1.cni.cncf.io/nodeSelector',
+  /** Ours: the physical network a NAD rides on (the agent labels nodes that have it). */
+  physicalNetwork: 'multinet.io/physical-network',
+  /** Ours: the container that receives injected device resources (NRI #99). */
+  resourceContainer: 'multinet.io/resource-container',
+} as const

@@ -1,0 +1,89 @@
+#!/usr/bin/env bash
+# Builds the real control-plane binaries that the end-to-end tests run against, from the Go
+# module proxy only, and caches them by version under $HOME/.cache/multinet/bin/.
+# Prints the bin directory as the last line of stdout. Idempotent: a cached binary is reused.
+#
+#   K8S_VERSION   k8s.io/kubernetes tag without "v"        (default 1.34.4)
+#   ETCD_VERSION  go.etcd.io/etcd/server/v3 tag without "v" (default 3.6.16)
+#   HELM_VERSION  helm.sh/helm/v3 tag without "v"           (default 3.21.4; empty = skip)
+#
+# Go is test infrastructure only: nothing built here ships in the product.
+set -euo pipefail
+
+K8S_VERSION=${K8S_VERSION:-1.34.4}
+ETCD_VERSION=${ETCD_VERSION:-3.6.16}
+HELM_VERSION=${HELM_VERSION-3.21.4}
+CACHE=${MULTINET_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/multinet}
+BIN="$CACHE/bin/k8s-v$K8S_VERSION-etcd-v$ETCD_VERSION"
+
+# Module downloads and compiled packages live under the same cache so a reused machine
+# rebuilds nothing; GOTOOLCHAIN=local makes a too-new `go` line fail at once instead of
+# trying to download a toolchain from outside the proxy.
+export GOTOOLCHAIN=local CGO_ENABLED=0 GOFLAGS=-mod=mod
+export GOMODCACHE=${GOMODCACHE_OVERRIDE:-$CACHE/gomod}
+export GOCACHE=${GOCACHE_OVERRIDE:-$CACHE/gobuild}
+mkdir -p "$BIN"
+
+log() { printf '[build-bins] %s\n' "$*" >&2; }
+command -v go >/dev/null || { log "go is not installed: the e2e tests need Go to build kube-apiserver"; exit 1; }
+
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+
+build_apiserver() {
+  local dir="$work/k8s" minor staging modfile ldf m
+  minor=$(echo "$K8S_VERSION" | cut -d. -f2)
+  staging="v0.${K8S_VERSION#1.}"
+  mkdir -p "$dir" && cd "$dir"
+  echo 'module local/multinet-k8s-test-binaries' > go.mod
+  go mod download "k8s.io/kubernetes@v$K8S_VERSION"
+  modfile="$GOMODCACHE/cache/download/k8s.io/kubernetes/@v/v$K8S_VERSION.mod"
+  # Same language version and GODEBUG defaults as upstream builds: godebug lines of a
+  # dependency are ignored, so they must be repeated in the main module.
+  grep -E '^go [0-9]' "$modfile" >> go.mod
+  grep -E '^godebug ' "$modfile" >> go.mod || true
+  go mod edit -require="k8s.io/kubernetes@v$K8S_VERSION"
+  # k/k requires each staging module at the fake v0.0.0 and replaces it with a local path;
+  # replaces of a dependency are ignored, so map every one to its published v0.<minor>.<patch>.
+  # The list is derived from that version's own go.mod because each release may add modules.
+  for m in $(grep -E '^[[:space:]]+k8s\.io/[^[:space:]]+ v0\.0\.0([[:space:]]|$)' "$modfile" | awk '{print $1}' | sort -u); do
+    go mod edit -replace="$m=$m@$staging"
+  done
+  go get "k8s.io/kubernetes/cmd/kube-apiserver@v$K8S_VERSION"
+  ldf="-s -w"
+  for p in k8s.io/component-base/version k8s.io/client-go/pkg/version; do
+    ldf="$ldf -X $p.gitVersion=v$K8S_VERSION -X $p.gitMajor=1 -X $p.gitMinor=$minor -X $p.gitTreeState=clean"
+  done
+  go build -trimpath -ldflags "$ldf" -o "$BIN/kube-apiserver.tmp" k8s.io/kubernetes/cmd/kube-apiserver
+  cp go.mod "$BIN/kube-apiserver.go.mod"
+  mv "$BIN/kube-apiserver.tmp" "$BIN/kube-apiserver"
+}
+
+build_etcd() {
+  local dir="$work/etcd"
+  mkdir -p "$dir" && cd "$dir"
+  echo 'module local/multinet-etcd-build' > go.mod
+  # server/v3 has replace directives (so `go install @v` is refused) but requires the real
+  # published api/client/pkg versions at release tags, so a plain dependency build works.
+  go get "go.etcd.io/etcd/server/v3@v$ETCD_VERSION"
+  go build -trimpath -ldflags "-s -w" -o "$BIN/etcd.tmp" go.etcd.io/etcd/server/v3
+  mv "$BIN/etcd.tmp" "$BIN/etcd"
+}
+
+build_helm() {
+  local hbin="$CACHE/bin/helm-v$HELM_VERSION"
+  mkdir -p "$hbin"
+  GOBIN="$hbin" go install -trimpath \
+    -ldflags "-s -w -X helm.sh/helm/v3/internal/version.version=v$HELM_VERSION" \
+    "helm.sh/helm/v3/cmd/helm@v$HELM_VERSION"
+  ln -sf "$hbin/helm" "$BIN/helm"
+}
+
+start=$(date +%s)
+[ -x "$BIN/etcd" ] || { log "building etcd v$ETCD_VERSION"; (build_etcd); }
+[ -x "$BIN/kube-apiserver" ] || { log "building kube-apiserver v$K8S_VERSION (cold: ~10-20 min)"; (build_apiserver); }
+if [ -n "$HELM_VERSION" ] && [ ! -x "$BIN/helm" ]; then log "building helm v$HELM_VERSION"; (build_helm); fi
+log "done in $(( $(date +%s) - start ))s"
+"$BIN/kube-apiserver" --version >&2
+"$BIN/etcd" --version | head -1 >&2
+echo "$BIN"
