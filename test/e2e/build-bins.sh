@@ -40,6 +40,8 @@ build_apiserver() {
   modfile="$GOMODCACHE/cache/download/k8s.io/kubernetes/@v/v$K8S_VERSION.mod"
   # Same language version and GODEBUG defaults as upstream builds: godebug lines of a
   # dependency are ignored, so they must be repeated in the main module.
+  # `go mod download` may already have written a go line of its own: use upstream's instead.
+  sed -i -E '/^(go|toolchain|godebug) /d' go.mod
   grep -E '^go [0-9]' "$modfile" >> go.mod
   grep -E '^godebug ' "$modfile" >> go.mod || true
   go mod edit -require="k8s.io/kubernetes@v$K8S_VERSION"
