@@ -29,7 +29,7 @@ export default tseslint.config(
               message: 'domain code does not talk to the API server',
             },
             {
-              group: ['node:fs', 'node:fs/*', 'fs', 'node:net', 'node:http*'],
+              group: ['node:fs', 'node:fs/*', 'fs', 'node:http*', 'node:child_process'],
               message: 'domain code does no I/O',
             },
           ],
