@@ -1,0 +1,59 @@
+import { MultinetError } from '../errors.js'
+import type { AdmissionRequest } from './review.js'
+import { field, isObject } from './object.js'
+
+const OPERATIONS = new Set(['CREATE', 'UPDATE', 'DELETE', 'CONNECT'])
+
+/**
+ * Checks the envelope of an AdmissionReview v1 request. A malformed envelope is an error (the
+ * API server sent something we cannot answer, HTTP 400), not a denial: a denial needs a uid to
+ * answer to. The objects inside are read later, defensively, by each resource's reviewer.
+ */
+export function decodeReview(body: unknown): AdmissionRequest {
+  if (!isObject(body)) throw malformed('the body must be a JSON object')
+  if (body.kind !== 'AdmissionReview') throw malformed('kind must be "AdmissionReview"')
+  if (body.apiVersion !== 'admission.k8s.io/v1') {
+    throw new MultinetError(
+      'MN_ERR_REVIEW_VERSION',
+      `apiVersion ${JSON.stringify(body.apiVersion)}: only admission.k8s.io/v1 is served (set admissionReviewVersions: ["v1"])`,
+    )
+  }
+  const req = body.request
+  if (!isObject(req)) throw malformed('request must be an object')
+  if (typeof req.uid !== 'string' || req.uid === '') {
+    throw malformed('request.uid must be a non-empty string')
+  }
+  for (const key of ['kind', 'resource'] as const) {
+    if (!isObject(req[key])) throw malformed(`request.${key} must be an object`)
+  }
+  for (const key of ['version', 'kind'] as const) {
+    if (typeof field(req.kind, key) !== 'string') {
+      throw malformed(`request.kind.${key} must be a string`)
+    }
+  }
+  for (const key of ['version', 'resource'] as const) {
+    if (typeof field(req.resource, key) !== 'string') {
+      throw malformed(`request.resource.${key} must be a string`)
+    }
+  }
+  if (typeof req.operation !== 'string' || !OPERATIONS.has(req.operation)) {
+    throw malformed('request.operation must be one of CREATE, UPDATE, DELETE, CONNECT')
+  }
+  if (req.userInfo !== undefined && !isObject(req.userInfo)) {
+    throw malformed('request.userInfo must be an object')
+  }
+  const group = (o: unknown): string => {
+    const g = field(o, 'group')
+    return typeof g === 'string' ? g : ''
+  }
+  return {
+    ...(req as unknown as AdmissionRequest),
+    kind: { ...(req.kind as AdmissionRequest['kind']), group: group(req.kind) },
+    resource: { ...(req.resource as AdmissionRequest['resource']), group: group(req.resource) },
+    userInfo: (req.userInfo as AdmissionRequest['userInfo'] | undefined) ?? {},
+  }
+}
+
+function malformed(detail: string): MultinetError {
+  return new MultinetError('MN_ERR_REVIEW_MALFORMED', detail)
+}

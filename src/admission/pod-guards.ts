@@ -1,0 +1,71 @@
+import { error, type Finding } from '../spec/finding.js'
+import { parseNetworkStatus } from '../spec/network-status.js'
+import { ANNOTATIONS } from '../spec/types.js'
+import { callerNode, isAgent } from './identity.js'
+import { field, metadataOf, stringField } from './object.js'
+import type { AdmissionOptions } from './options.js'
+import type { AdmissionRequest } from './review.js'
+
+/**
+ * `k8s.v1.cni.cncf.io/network-status` is what the agent reports; other components (Multus-style
+ * consumers, service meshes, users) trust it. Only the agent's identities may set or change it,
+ * on create, update and the pods/status subresource, and only for pods on the agent's own node
+ * when its token names a node, so a compromised node cannot rewrite pods elsewhere.
+ */
+export function networkStatusGuard(req: AdmissionRequest, options: AdmissionOptions): Finding[] {
+  const key = ANNOTATIONS.networkStatus
+  const next = metadataOf(req.object).annotations[key]
+  const prev = req.operation === 'CREATE' ? undefined : metadataOf(req.oldObject).annotations[key]
+  if (next === prev || next === undefined) return []
+  const path = `metadata.annotations["${key}"]`
+  const user = req.userInfo
+  if (!isAgent(user, options.agent)) {
+    return [
+      error(
+        'pod.network-status-forged',
+        path,
+        `only the Multinet agent may write this annotation; ${user.username ?? 'this user'} may not (it is what the node reports about attachments)`,
+      ),
+    ]
+  }
+  const findings: Finding[] = []
+  const node = callerNode(user)
+  const podNode = stringField(field(req.object, 'spec'), 'nodeName') ?? ''
+  if (options.agent.requireSameNode && node !== undefined && node !== podNode) {
+    findings.push(
+      error(
+        'pod.network-status-forged',
+        path,
+        `the agent of node ${node} may only write the status of pods on that node; this pod is on ${podNode === '' ? 'no node' : `node ${podNode}`}`,
+      ),
+    )
+  }
+  const parsed = parseNetworkStatus(next)
+  findings.push(
+    ...parsed.findings.map((f) => ({ ...f, path: `${path}${f.path ? `: ${f.path}` : ''}` })),
+  )
+  return findings
+}
+
+/**
+ * A running pod's attachments are fixed at sandbox creation; a changed selection would have no
+ * effect and would mislead whoever reads the pod, so the selection annotations are immutable.
+ */
+export function immutableNetworksGuard(req: AdmissionRequest): Finding[] {
+  if (req.operation !== 'UPDATE') return []
+  const before = metadataOf(req.oldObject).annotations
+  const after = metadataOf(req.object).annotations
+  const findings: Finding[] = []
+  for (const key of [ANNOTATIONS.networks, ANNOTATIONS.defaultNetwork]) {
+    if (before[key] !== after[key]) {
+      findings.push(
+        error(
+          'pod.networks-immutable',
+          `metadata.annotations["${key}"]`,
+          'cannot change after the pod is created (attachments are made once, when the pod sandbox starts); delete and recreate the pod instead',
+        ),
+      )
+    }
+  }
+  return findings
+}

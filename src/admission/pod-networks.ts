@@ -1,0 +1,131 @@
+import { error, warning, type Finding, type RuleCode } from '../spec/finding.js'
+import { parseDefaultNetwork, parseSelections } from '../spec/selection.js'
+import { ANNOTATIONS, type SelectionElement } from '../spec/types.js'
+import type { Decision, Subject, TenantAssignment } from '../policy/types.js'
+import type { ClusterState, NadInfo } from './state.js'
+
+/** One network the pod will be attached to, and where the request for it came from. */
+export interface RequestedNetwork {
+  readonly namespace: string
+  readonly name: string
+  /** For messages: `networks[2]`, `default-network`, `tenant acme`. */
+  readonly origin: string
+}
+
+export interface PodNetworks {
+  readonly selections: SelectionElement[]
+  readonly defaultNetwork: SelectionElement | undefined
+  /** Networks the tenant policy adds because the pod does not select them itself. */
+  readonly tenantAdded: TenantAssignment['networks']
+  /** Everything the pod ends up attached to, default network first. */
+  readonly requested: readonly RequestedNetwork[]
+  readonly findings: Finding[]
+}
+
+/** Parses both selection annotations and adds the tenant's networks the pod lacks. */
+export function readPodNetworks(
+  annotations: Readonly<Record<string, string>>,
+  namespace: string,
+  tenant: TenantAssignment | undefined,
+): PodNetworks {
+  const findings: Finding[] = []
+  let selections: SelectionElement[] = []
+  let defaultNetwork: SelectionElement | undefined
+  const networksValue = annotations[ANNOTATIONS.networks]
+  if (networksValue !== undefined) {
+    const parsed = parseSelections(networksValue, namespace)
+    findings.push(...parsed.findings)
+    selections = parsed.elements
+  }
+  const defaultValue = annotations[ANNOTATIONS.defaultNetwork]
+  if (defaultValue !== undefined) {
+    const parsed = parseDefaultNetwork(defaultValue, namespace)
+    findings.push(...parsed.findings)
+    defaultNetwork = parsed.element
+  }
+  const key = (n: { namespace: string; name: string }): string => `${n.namespace}/${n.name}`
+  const selected = new Set(selections.map(key))
+  const tenantAdded = (tenant?.networks ?? []).filter((n) => !selected.has(key(n)))
+  const requested: RequestedNetwork[] = []
+  if (defaultNetwork) requested.push({ ...pick(defaultNetwork), origin: 'default-network' })
+  selections.forEach((s, i) => requested.push({ ...pick(s), origin: `networks[${i}]` }))
+  for (const n of tenantAdded) requested.push({ ...pick(n), origin: `tenant ${tenant?.tenant}` })
+  return { selections, defaultNetwork, tenantAdded, requested, findings }
+}
+
+function pick(n: { namespace: string; name: string }): { namespace: string; name: string } {
+  return { namespace: n.namespace, name: n.name }
+}
+
+/**
+ * Finds every requested NAD: from memory first, then once at the source for one that may have
+ * been created a moment ago. A missing NAD is a denial (the attachment would fail at CNI ADD and
+ * leave the pod stuck in ContainerCreating).
+ */
+export async function resolveNads(
+  requested: readonly RequestedNetwork[],
+  state: ClusterState,
+): Promise<{ nads: Map<string, NadInfo>; findings: Finding[] }> {
+  const nads = new Map<string, NadInfo>()
+  const findings: Finding[] = []
+  for (const r of requested) {
+    const k = `${r.namespace}/${r.name}`
+    if (nads.has(k)) continue
+    const nad = state.getNad(r.namespace, r.name) ?? (await state.fetchNad(r.namespace, r.name))
+    if (nad) nads.set(k, nad)
+    else {
+      findings.push(
+        error(
+          'pod.nad-missing',
+          r.origin,
+          `NetworkAttachmentDefinition ${k} does not exist; create it first or fix the reference`,
+        ),
+      )
+    }
+  }
+  return { nads, findings }
+}
+
+/** Turns policy decisions into findings (enforce), warnings (warn) and audit entries. */
+export function applyDecisions(
+  requested: readonly RequestedNetwork[],
+  decisions: readonly Decision[],
+): { findings: Finding[]; audits: string[]; explain: string[] } {
+  const findings: Finding[] = []
+  const audits: string[] = []
+  const explain: string[] = []
+  decisions.forEach((d, i) => {
+    const where = requested[i]?.origin ?? `networks[${i}]`
+    const net = `${d.network.namespace}/${d.network.name}`
+    if (d.allowed) {
+      explain.push(`${net} (${where}): allowed by ${d.rule}${d.reason ? `: ${d.reason}` : ''}`)
+      return
+    }
+    explain.push(`${net} (${where}): DENIED by ${d.rule} [${d.mode}]: ${d.reason}`)
+    const message = `network ${net} refused by ${d.rule}: ${d.reason}${d.hint ? `; ${d.hint}` : ''}`
+    if (d.mode === 'enforce') findings.push(error(ruleOf(d), where, message))
+    else if (d.mode === 'warn') findings.push(warning(ruleOf(d), where, message))
+    else audits.push(d.rule)
+  })
+  return { findings, audits, explain }
+}
+
+function ruleOf(d: Decision): RuleCode {
+  if (d.rule === 'isolation') return 'policy.isolation'
+  if (d.rule.startsWith('tenant/')) return 'policy.tenant-locked'
+  return 'policy.denied'
+}
+
+export function subjectOf(
+  namespace: string,
+  namespaceLabels: Readonly<Record<string, string>> | undefined,
+  podLabels: Readonly<Record<string, string>>,
+  serviceAccount: string | undefined,
+): Subject {
+  return {
+    namespace,
+    namespaceLabels: namespaceLabels ?? {},
+    podLabels,
+    serviceAccount: serviceAccount || 'default',
+  }
+}

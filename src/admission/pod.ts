@@ -1,0 +1,89 @@
+import { errorsOf } from '../spec/finding.js'
+import { mutatePod } from '../mutation/mutate-pod.js'
+import { field, metadataOf, stringField } from './object.js'
+import type { AdmissionOptions } from './options.js'
+import { immutableNetworksGuard, networkStatusGuard } from './pod-guards.js'
+import { applyDecisions, readPodNetworks, resolveNads, subjectOf } from './pod-networks.js'
+import type { AdmissionRequest } from './review.js'
+import { EMPTY_VERDICT, type Verdict } from './respond.js'
+import type { ClusterState } from './state.js'
+
+export type Endpoint = 'validate' | 'mutate'
+
+/**
+ * Pods. CREATE: guards, selections, NAD existence, access policy, then (mutate) the scheduling
+ * patch. The mutating endpoint repeats the validation so that it never patches a pod that will
+ * be refused, and refuses it early with the same message. UPDATE and pods/status: guards only.
+ */
+export async function reviewPod(
+  endpoint: Endpoint,
+  req: AdmissionRequest,
+  state: ClusterState,
+  options: AdmissionOptions,
+): Promise<Verdict> {
+  if (req.operation === 'UPDATE') {
+    // The mutating side has nothing to do on update; guards belong to validation.
+    if (endpoint === 'mutate') return EMPTY_VERDICT
+    const findings = [...networkStatusGuard(req, options)]
+    if (req.subResource !== 'status') findings.push(...immutableNetworksGuard(req))
+    return { ...EMPTY_VERDICT, findings }
+  }
+  if (req.operation !== 'CREATE' || req.subResource) return EMPTY_VERDICT
+  return reviewPodCreate(endpoint, req, state, options)
+}
+
+async function reviewPodCreate(
+  endpoint: Endpoint,
+  req: AdmissionRequest,
+  state: ClusterState,
+  options: AdmissionOptions,
+): Promise<Verdict> {
+  const pod = req.object
+  const meta = metadataOf(pod)
+  // Pods created by controllers may carry no namespace in the object (NRI #26): the request has it.
+  const namespace = meta.namespace || req.namespace || 'default'
+  const spec = field(pod, 'spec')
+  const subject = subjectOf(
+    namespace,
+    state.namespaceLabels(namespace),
+    meta.labels,
+    stringField(spec, 'serviceAccountName'),
+  )
+  const policy = state.policy()
+  const tenant = policy.tenantFor(subject)
+  const nets = readPodNetworks(meta.annotations, namespace, tenant)
+  const findings = [...(endpoint === 'validate' ? networkStatusGuard(req, options) : [])]
+  findings.push(...nets.findings)
+  // Nothing requested and nothing injected: the common case for most pods, answered at once.
+  if (nets.requested.length === 0) return { ...EMPTY_VERDICT, findings }
+  if (errorsOf(nets.findings).length > 0) return { ...EMPTY_VERDICT, findings }
+
+  const resolved = await resolveNads(nets.requested, state)
+  findings.push(...resolved.findings)
+  const refs = nets.requested.map((r) => ({
+    namespace: r.namespace,
+    name: r.name,
+    labels: resolved.nads.get(`${r.namespace}/${r.name}`)?.labels ?? {},
+  }))
+  const decided = applyDecisions(nets.requested, policy.decide(subject, refs))
+  // Warnings of the policy are shown once, by the validating endpoint.
+  findings.push(
+    ...decided.findings.filter((f) => endpoint === 'validate' || f.severity === 'error'),
+  )
+  const explain = [...decided.explain]
+  if (endpoint === 'validate' || errorsOf(findings).length > 0) {
+    return { findings, audits: decided.audits, patch: [], explain }
+  }
+  const mutation = mutatePod({
+    pod,
+    selections: nets.selections,
+    ...(nets.defaultNetwork ? { defaultNetwork: nets.defaultNetwork } : {}),
+    tenantNetworks: nets.tenantAdded,
+    nad: (ns, name) => resolved.nads.get(`${ns}/${name}`),
+    options: options.mutation,
+  })
+  findings.push(...mutation.findings)
+  explain.push(...mutation.summary)
+  const patch = errorsOf(mutation.findings).length > 0 ? [] : mutation.patch
+  return { findings, audits: [], patch, explain }
+}
