@@ -53,6 +53,9 @@ export const RULES = {
   'pod.networks-immutable': 'the networks annotation cannot change after creation',
   'pod.network-status-forged': 'only the agent may write network-status',
   'pod.node-selector-conflict': 'a NAD node selector conflicts with the pod',
+  'pod.resource-container': 'the resource-container annotation names no app container',
+  'pod.shape': 'a pod field that mutation reads or writes has an unexpected type or form',
+  'pod.injected-record': 'the injected-resources record annotation does not parse',
   // access policy
   'policy.denied': 'the access policy denies this network',
   'policy.isolation': 'cross-namespace reference outside the global namespaces',
