@@ -1,0 +1,57 @@
+import { EXIT, type CliIo } from './io.js'
+
+const USAGE = `multinet: multi-network admission for Kubernetes
+
+Usage: multinet <command> [options]
+
+Commands:
+  webhook   serve the admission webhook (HTTPS) with probes and metrics
+  review    decide an AdmissionReview (or a bare Pod/NAD/ConfigMap) offline, as the webhook would
+  certs     create or renew the webhook's CA and serving certificate
+  version   print the version
+
+Run \`multinet <command> --help\` for the options of a command.
+`
+
+type Command = (argv: string[], io: CliIo) => Promise<number>
+
+/** Commands are loaded on demand so that `review` never pays for Fastify or the client. */
+const COMMANDS: Record<string, () => Promise<Command>> = {
+  webhook: async () => (await import('./webhook-command.js')).webhookCommand,
+  review: async () => (await import('./review-command.js')).reviewCommand,
+  certs: async () => (await import('./certs-command.js')).certsCommand,
+  version: async () => versionCommand,
+}
+
+export async function main(argv: readonly string[], io: CliIo): Promise<number> {
+  const [name, ...rest] = argv
+  if (name === undefined || name === 'help' || name === '--help' || name === '-h') {
+    io.stdout.write(USAGE)
+    return name === undefined ? EXIT.usage : EXIT.ok
+  }
+  const load = COMMANDS[name]
+  if (!load) {
+    io.stderr.write(`multinet: unknown command "${name}"\n\n${USAGE}`)
+    return EXIT.usage
+  }
+  return (await load())(rest, io)
+}
+
+async function versionCommand(_argv: string[], io: CliIo): Promise<number> {
+  const { createRequire } = await import('node:module')
+  const pkg = createRequire(import.meta.url)('../../package.json') as { version: string }
+  io.stdout.write(`multinet ${pkg.version}\n`)
+  return EXIT.ok
+}
+
+/** Process entry (bin/multinet.js): real streams, real environment, exit code on the way out. */
+export async function run(): Promise<void> {
+  const io: CliIo = {
+    stdin: process.stdin,
+    stdout: process.stdout,
+    stderr: process.stderr,
+    env: process.env,
+    cwd: process.cwd(),
+  }
+  process.exitCode = await main(process.argv.slice(2), io)
+}
