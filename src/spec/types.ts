@@ -65,4 +65,6 @@ export const ANNOTATIONS = {
   physicalNetwork: 'multinet.io/physical-network',
   /** Ours: the container that receives injected device resources (NRI #99). */
   resourceContainer: 'multinet.io/resource-container',
+  /** Ours: what the webhook added to the resource container, `{"<resource>": n}` (idempotence). */
+  injectedResources: 'multinet.io/injected-resources',
 } as const
