@@ -1,0 +1,152 @@
+import t from 'tap'
+import { handleReview } from '../../src/admission/handle.js'
+import { DEFAULT_ADMISSION_OPTIONS as options } from '../../src/admission/options.js'
+import { memoryState } from '../fixtures/admission/state.js'
+import { pod, review } from '../fixtures/admission/reviews.js'
+
+const STATUS = 'k8s.v1.cni.cncf.io/network-status'
+const NETWORKS = 'k8s.v1.cni.cncf.io/networks'
+const AGENT = 'system:serviceaccount:multinet-system:multinet-agent'
+const status = JSON.stringify([
+  { name: 'default/bridge-net', interface: 'net1', ips: ['192.0.2.5'], default: false },
+])
+const state = memoryState({ nads: [{ namespace: 'default', name: 'bridge-net' }] })
+const onNode = (annotations: Record<string, string>, nodeName = 'node-a') =>
+  pod({ annotations, spec: { nodeName, containers: [{ name: 'c', image: 'i' }] } })
+
+async function decide(body: Record<string, unknown>) {
+  return (await handleReview('validate', body, state, options)).outcome
+}
+
+t.test('a user cannot pre-forge network-status on create', async (t) => {
+  const o = await decide(
+    review({ object: pod({ annotations: { [NETWORKS]: 'bridge-net', [STATUS]: status } }) }),
+  )
+  t.equal(o.allowed, false)
+  t.same(o.deniedBy, ['pod.network-status-forged'])
+})
+
+t.test('a user cannot change network-status on update or through pods/status', async (t) => {
+  for (const subResource of [undefined, 'status']) {
+    const o = await decide(
+      review({
+        operation: 'UPDATE',
+        ...(subResource ? { subResource } : {}),
+        oldObject: onNode({}),
+        object: onNode({ [STATUS]: status }),
+      }),
+    )
+    t.equal(o.allowed, false, `subresource ${subResource}`)
+    t.same(o.deniedBy, ['pod.network-status-forged'])
+  }
+})
+
+t.test('an unchanged network-status passes for anyone', async (t) => {
+  const o = await decide(
+    review({
+      operation: 'UPDATE',
+      oldObject: onNode({ [STATUS]: status }),
+      object: onNode({ [STATUS]: status }),
+    }),
+  )
+  t.equal(o.allowed, true)
+})
+
+t.test('the agent may write network-status for pods on its node', async (t) => {
+  const o = await decide(
+    review({
+      operation: 'UPDATE',
+      subResource: 'status',
+      username: AGENT,
+      extra: { 'authentication.kubernetes.io/node-name': ['node-a'] },
+      oldObject: onNode({}),
+      object: onNode({ [STATUS]: status }),
+    }),
+  )
+  t.equal(o.allowed, true, o.reasons.join())
+})
+
+t.test('the agent of another node may not (least privilege across nodes)', async (t) => {
+  const o = await decide(
+    review({
+      operation: 'UPDATE',
+      subResource: 'status',
+      username: AGENT,
+      extra: { 'authentication.kubernetes.io/node-name': ['node-b'] },
+      oldObject: onNode({}),
+      object: onNode({ [STATUS]: status }),
+    }),
+  )
+  t.equal(o.allowed, false)
+  t.match(o.reasons.join(), /node node-b may only write the status of pods on that node/)
+})
+
+t.test('without requireSameNode any agent token may write', async (t) => {
+  const relaxed = { ...options, agent: { ...options.agent, requireSameNode: false } }
+  const { outcome } = await handleReview(
+    'validate',
+    review({
+      operation: 'UPDATE',
+      username: AGENT,
+      extra: { 'authentication.kubernetes.io/node-name': ['node-b'] },
+      oldObject: onNode({}),
+      object: onNode({ [STATUS]: status }),
+    }),
+    state,
+    relaxed,
+  )
+  t.equal(outcome.allowed, true)
+})
+
+t.test('even the agent must write a well-formed network-status', async (t) => {
+  const o = await decide(
+    review({
+      operation: 'UPDATE',
+      username: AGENT,
+      oldObject: onNode({}),
+      object: onNode({ [STATUS]: '{"not":"a list"}' }),
+    }),
+  )
+  t.equal(o.allowed, false)
+  t.ok(o.deniedBy.includes('status.syntax'))
+})
+
+t.test('the networks annotations are immutable after creation', async (t) => {
+  const o = await decide(
+    review({
+      operation: 'UPDATE',
+      oldObject: pod({ annotations: { [NETWORKS]: 'a' } }),
+      object: pod({ annotations: { [NETWORKS]: 'b' } }),
+    }),
+  )
+  t.equal(o.allowed, false)
+  t.same(o.deniedBy, ['pod.networks-immutable'])
+  const o2 = await decide(
+    review({
+      operation: 'UPDATE',
+      oldObject: pod({ annotations: {} }),
+      object: pod({ annotations: { 'v1.multus-cni.io/default-network': 'x' } }),
+    }),
+  )
+  t.same(o2.deniedBy, ['pod.networks-immutable'])
+  const same = await decide(
+    review({
+      operation: 'UPDATE',
+      oldObject: pod({ annotations: { [NETWORKS]: 'a' } }),
+      object: pod({ annotations: { [NETWORKS]: 'a', other: 'x' } }),
+    }),
+  )
+  t.equal(same.allowed, true)
+})
+
+t.test('pods/status updates do not trip the immutability guard', async (t) => {
+  const o = await decide(
+    review({
+      operation: 'UPDATE',
+      subResource: 'status',
+      oldObject: pod({ annotations: { [NETWORKS]: 'a' } }),
+      object: pod({ annotations: { [NETWORKS]: 'b' } }),
+    }),
+  )
+  t.equal(o.allowed, true)
+})
