@@ -3,6 +3,8 @@
  * immutable, indexed structure built once per policy change; `decide` runs on every pod.
  */
 
+import type { Finding } from '../spec/finding.js'
+
 export type Mode = 'enforce' | 'warn' | 'audit'
 
 /** Who asks: the pod being admitted, with what admission knows about its namespace. */
@@ -51,6 +53,11 @@ export interface CompiledPolicy {
   /** Names of the ConfigMaps merged into this policy, in merge order (empty: built-in default). */
   readonly sources: readonly string[]
   readonly globalNamespaces: readonly string[]
+  /**
+   * Problems met while merging the ConfigMaps (e.g. a rule name defined twice: the first wins),
+   * for logs and readiness detail; empty or absent when the merge was clean.
+   */
+  readonly findings?: readonly Finding[]
   /** One decision per network, in the order given. */
   decide(subject: Subject, networks: readonly NetworkRef[]): Decision[]
   /** The tenant entry that matches the subject's namespace, if any. */

@@ -1,0 +1,104 @@
+/**
+ * Finds the rules that name a network without trying every rule. Each rule is filed under the
+ * most specific key its `networks` allows:
+ *   - an exact `namespace/name`                      -> by network
+ *   - an exact namespace with a name glob             -> by namespace
+ *   - a namespace glob with a literal prefix (`team-*`) -> by namespace prefix
+ *   - no names, a selector that requires a label value -> by label key and value
+ *   - anything else (`*` namespaces, bare Exists)      -> always tried
+ * A lookup visits a handful of buckets (one per prefix length and per NAD label), so its cost
+ * depends on the rules that could apply, not on how many rules there are.
+ */
+import type { NetworkMatch } from './document.js'
+import { compilePair, matchPair, type PairMatcher } from './glob.js'
+import { compileSelector, requiredPairs, type LabelPredicate } from './selector.js'
+import type { NetworkRef } from './types.js'
+
+export interface Indexed {
+  /** Position in merge order: lookups return entries in this order. */
+  readonly seq: number
+}
+
+interface Filed<T> {
+  readonly entry: T
+  readonly matches: (ref: NetworkRef) => boolean
+}
+
+function listIn<K, V>(map: Map<K, V[]>, key: K): V[] {
+  let list = map.get(key)
+  if (!list) map.set(key, (list = []))
+  return list
+}
+
+export function compileNetworkMatch(m: NetworkMatch): (ref: NetworkRef) => boolean {
+  const names: PairMatcher[] | undefined = m.names?.map(compilePair)
+  const selector: LabelPredicate | undefined = m.selector && compileSelector(m.selector)
+  return (ref) =>
+    (!names || names.some((n) => matchPair(n, ref.namespace, ref.name))) &&
+    (!selector || selector(ref.labels))
+}
+
+export class NetworkIndex<T extends Indexed> {
+  private readonly byNetwork = new Map<string, Filed<T>[]>()
+  private readonly byNamespace = new Map<string, Filed<T>[]>()
+  private readonly byPrefix = new Map<string, Filed<T>[]>()
+  private readonly byLabel = new Map<string, Map<string, Filed<T>[]>>()
+  private readonly always: Filed<T>[] = []
+  private longestPrefix = 0
+
+  add(entry: T, m: NetworkMatch): void {
+    const filed: Filed<T> = { entry, matches: compileNetworkMatch(m) }
+    if (m.names) {
+      // Once per bucket: a rule listing `a/x*` and `a/y*` is filed once under namespace `a`.
+      const buckets = new Set(m.names.map((n) => this.bucketFor(compilePair(n))))
+      for (const bucket of buckets) bucket.push(filed)
+      return
+    }
+    const pairs = m.selector && requiredPairs(m.selector)
+    if (!pairs) {
+      this.always.push(filed)
+      return
+    }
+    let values = this.byLabel.get(pairs.key)
+    if (!values) this.byLabel.set(pairs.key, (values = new Map()))
+    for (const value of pairs.values) listIn(values, value).push(filed)
+  }
+
+  private bucketFor(pair: PairMatcher): Filed<T>[] {
+    const ns = pair.namespace
+    if ('exact' in ns) {
+      return 'exact' in pair.name
+        ? listIn(this.byNetwork, `${ns.exact}/${pair.name.exact}`)
+        : listIn(this.byNamespace, ns.exact)
+    }
+    if (ns.prefix === '') return this.always
+    this.longestPrefix = Math.max(this.longestPrefix, ns.prefix.length)
+    return listIn(this.byPrefix, ns.prefix)
+  }
+
+  /** Entries whose `networks` match the network, in merge order, each once. */
+  lookup(ref: NetworkRef): T[] {
+    const buckets: (Filed<T>[] | undefined)[] = [
+      this.byNetwork.get(`${ref.namespace}/${ref.name}`),
+      this.byNamespace.get(ref.namespace),
+      this.always,
+    ]
+    const limit = Math.min(this.longestPrefix, ref.namespace.length)
+    for (let i = 1; i <= limit; i++) buckets.push(this.byPrefix.get(ref.namespace.slice(0, i)))
+    if (this.byLabel.size > 0) {
+      for (const [key, value] of Object.entries(ref.labels)) {
+        buckets.push(this.byLabel.get(key)?.get(value))
+      }
+    }
+    const found: T[] = []
+    const seen = new Set<number>()
+    for (const bucket of buckets) {
+      for (const filed of bucket ?? []) {
+        if (seen.has(filed.entry.seq) || !filed.matches(ref)) continue
+        seen.add(filed.entry.seq)
+        found.push(filed.entry)
+      }
+    }
+    return found.sort((a, b) => a.seq - b.seq)
+  }
+}

@@ -1,0 +1,99 @@
+/**
+ * Checks of a policy document beyond its schema: label selector syntax and operators, and names
+ * that must be unique within the document. Reads the raw value defensively, so it can run next
+ * to the schema and report everything at once; shapes the schema refuses are skipped here.
+ */
+import { problem, type Path, type Problem } from './path.js'
+import { checkSelector } from './selector.js'
+
+type Obj = Record<string, unknown>
+
+function isObj(value: unknown): value is Obj {
+  return typeof value === 'object' && value !== null && !Array.isArray(value)
+}
+
+function listAt(value: unknown, key: string): unknown[] {
+  const list = isObj(value) ? value[key] : undefined
+  return Array.isArray(list) ? list : []
+}
+
+function at(value: unknown, ...keys: string[]): unknown {
+  let node = value
+  for (const key of keys) node = isObj(node) ? node[key] : undefined
+  return node
+}
+
+export function documentProblems(doc: unknown): Problem[] {
+  const problems: Problem[] = []
+  const rules = listAt(doc, 'rules')
+  rules.forEach((rule, i) => {
+    const base: Path = ['rules', i]
+    problems.push(
+      ...checkSelector(at(rule, 'networks', 'selector'), [...base, 'networks', 'selector']),
+    )
+    problems.push(
+      ...checkSelector(at(rule, 'from', 'namespaces', 'selector'), [
+        ...base,
+        'from',
+        'namespaces',
+        'selector',
+      ]),
+    )
+    problems.push(
+      ...checkSelector(at(rule, 'from', 'pods', 'selector'), [...base, 'from', 'pods', 'selector']),
+    )
+  })
+  problems.push(...duplicateNames(rules, 'rules', 'rule'))
+  const tenants = listAt(doc, 'tenants')
+  tenants.forEach((tenant, i) => {
+    const base: Path = ['tenants', i]
+    problems.push(
+      ...checkSelector(at(tenant, 'namespaces', 'selector'), [...base, 'namespaces', 'selector']),
+    )
+    problems.push(...duplicateInterfaces(listAt(tenant, 'networks'), [...base, 'networks']))
+  })
+  problems.push(...duplicateNames(tenants, 'tenants', 'tenant'))
+  return problems
+}
+
+/** Names identify rules in decisions (`rule/<name>`): two with one name would be ambiguous. */
+function duplicateNames(items: unknown[], key: string, what: string): Problem[] {
+  const first = new Map<string, number>()
+  const problems: Problem[] = []
+  items.forEach((item, i) => {
+    const name = at(item, 'name')
+    if (typeof name !== 'string') return
+    const earlier = first.get(name)
+    if (earlier === undefined) first.set(name, i)
+    else {
+      problems.push(
+        problem(
+          [key, i, 'name'],
+          `duplicate ${what} name "${name}" (also ${key}[${earlier}]); names must be unique`,
+        ),
+      )
+    }
+  })
+  return problems
+}
+
+/** Injected networks become pod interfaces: two with one interface name could never attach. */
+function duplicateInterfaces(networks: unknown[], base: Path): Problem[] {
+  const first = new Map<string, number>()
+  const problems: Problem[] = []
+  networks.forEach((n, i) => {
+    const name = at(n, 'interface')
+    if (typeof name !== 'string') return
+    const earlier = first.get(name)
+    if (earlier === undefined) first.set(name, i)
+    else {
+      problems.push(
+        problem(
+          [...base, i, 'interface'],
+          `interface "${name}" is already used by networks[${earlier}]`,
+        ),
+      )
+    }
+  })
+  return problems
+}
