@@ -37,8 +37,9 @@ export function parseWholeQuantity(value: unknown): number | undefined {
   let numerator = BigInt(whole + frac)
   let denominator = 10n ** BigInt(frac.length)
   const binary = BINARY_EXP[suffix]
+  // `E` alone is exa; `e3`/`E3` is an exponent.
   const decimal =
-    suffix.startsWith('e') || suffix.startsWith('E') ? Number(suffix.slice(1)) : DECIMAL_EXP[suffix]
+    suffix.length > 1 && /^[eE]/.test(suffix) ? Number(suffix.slice(1)) : DECIMAL_EXP[suffix]
   if (binary !== undefined) numerator *= 2n ** BigInt(binary)
   else if (decimal !== undefined && Math.abs(decimal) > 40) return undefined
   else if (decimal !== undefined && decimal >= 0) numerator *= 10n ** BigInt(decimal)
