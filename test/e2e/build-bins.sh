@@ -87,5 +87,6 @@ start=$(date +%s)
 if [ -n "$HELM_VERSION" ] && [ ! -x "$BIN/helm" ]; then log "building helm v$HELM_VERSION"; (build_helm); fi
 log "done in $(( $(date +%s) - start ))s"
 "$BIN/kube-apiserver" --version >&2
-"$BIN/etcd" --version | head -1 >&2
+# sed, not head: head would exit early and SIGPIPE etcd, which pipefail turns into a failure.
+"$BIN/etcd" --version | sed -n 1p >&2
 echo "$BIN"
