@@ -1,0 +1,125 @@
+import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client'
+import type { StateStats } from '../cluster/source.js'
+import type { MultinetError } from '../errors.js'
+import type { CertEvents } from '../tls/cert-source.js'
+import type { CertInfo } from '../tls/inspect.js'
+import type { Outcome } from '../admission/handle.js'
+
+export interface MetricsOptions {
+  /** Cache sizes, read at scrape time. */
+  readonly stats?: () => StateStats
+  /** Process and Node runtime metrics (off in tests that build many registries). */
+  readonly defaultMetrics?: boolean
+}
+
+/**
+ * Every metric the webhook exports, on its own registry (never the global one, so that several
+ * servers in one test process do not collide).
+ */
+export class WebhookMetrics implements CertEvents {
+  readonly registry = new Registry()
+  private readonly requests: Counter<'endpoint' | 'resource' | 'operation' | 'decision'>
+  private readonly duration: Histogram<'endpoint'>
+  private readonly denials: Counter<'rule'>
+  private readonly audits: Counter<'rule'>
+  private readonly errors: Counter<'code'>
+  private readonly certExpiry: Gauge
+  private readonly reloads: Counter
+  private readonly reloadFailures: Counter
+
+  constructor(options: MetricsOptions = {}) {
+    const registers = [this.registry]
+    this.requests = new Counter({
+      name: 'multinet_admission_requests_total',
+      help: 'Admission reviews answered, by endpoint, resource, operation and decision (allow, deny, patch).',
+      labelNames: ['endpoint', 'resource', 'operation', 'decision'],
+      registers,
+    })
+    this.duration = new Histogram({
+      name: 'multinet_admission_duration_seconds',
+      help: 'Time from parsed body to response, per endpoint.',
+      labelNames: ['endpoint'],
+      buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
+      registers,
+    })
+    this.denials = new Counter({
+      name: 'multinet_admission_denials_total',
+      help: 'Denials by the rule code or policy rule that denied.',
+      labelNames: ['rule'],
+      registers,
+    })
+    this.audits = new Counter({
+      name: 'multinet_admission_audits_total',
+      help: 'Policy refusals in audit mode (allowed, only recorded), by rule.',
+      labelNames: ['rule'],
+      registers,
+    })
+    this.errors = new Counter({
+      name: 'multinet_http_errors_total',
+      help: 'Requests answered with an HTTP error instead of an AdmissionReview, by error code.',
+      labelNames: ['code'],
+      registers,
+    })
+    this.certExpiry = new Gauge({
+      name: 'multinet_tls_certificate_expiry_timestamp_seconds',
+      help: 'notAfter of the serving certificate, in Unix seconds.',
+      registers,
+    })
+    this.reloads = new Counter({
+      name: 'multinet_tls_reloads_total',
+      help: 'Serving key pairs loaded (the first load included).',
+      registers,
+    })
+    this.reloadFailures = new Counter({
+      name: 'multinet_tls_reload_failures_total',
+      help: 'Key pair loads refused (unreadable, torn or mismatched); the previous pair kept serving.',
+      registers,
+    })
+    const stats = options.stats
+    if (stats !== undefined) {
+      new Gauge({
+        name: 'multinet_cache_objects',
+        help: 'Objects in the cluster-state caches, by kind.',
+        labelNames: ['kind'],
+        registers,
+        collect() {
+          const s = stats()
+          this.set({ kind: 'nads' }, s.nads)
+          this.set({ kind: 'namespaces' }, s.namespaces)
+          this.set({ kind: 'policy_configmaps' }, s.policyConfigMaps)
+        },
+      })
+    }
+    if (options.defaultMetrics === true) collectDefaultMetrics({ register: this.registry })
+  }
+
+  observeAdmission(outcome: Outcome, seconds: number): void {
+    const decision = !outcome.allowed ? 'deny' : outcome.patched ? 'patch' : 'allow'
+    const resource =
+      outcome.subResource === undefined || outcome.subResource === ''
+        ? outcome.resource
+        : `${outcome.resource}/${outcome.subResource}`
+    this.requests.inc({
+      endpoint: outcome.endpoint,
+      resource,
+      operation: outcome.operation,
+      decision,
+    })
+    this.duration.observe({ endpoint: outcome.endpoint }, seconds)
+    for (const rule of new Set(outcome.deniedBy)) this.denials.inc({ rule })
+    for (const rule of new Set(outcome.audits)) this.audits.inc({ rule })
+  }
+
+  observeError(code: string): void {
+    this.errors.inc({ code })
+  }
+
+  loaded(info: CertInfo): void {
+    this.reloads.inc()
+    this.certExpiry.set(Math.floor(info.notAfter.getTime() / 1000))
+  }
+
+  failed(_error: MultinetError): void {
+    this.reloadFailures.inc()
+  }
+}

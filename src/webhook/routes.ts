@@ -1,0 +1,85 @@
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
+import type { Endpoint, Outcome } from '../admission/handle.js'
+import type { AdmissionReviewResponse } from '../admission/review.js'
+import { MultinetError, isMultinetError } from '../errors.js'
+import type { WebhookMetrics } from './metrics.js'
+import { sendError } from './http-errors.js'
+
+/** handleReview with the cluster state and options already bound. */
+export type ReviewHandler = (
+  endpoint: Endpoint,
+  body: unknown,
+) => Promise<{ review: AdmissionReviewResponse; outcome: Outcome }>
+
+const ENDPOINTS: readonly Endpoint[] = ['validate', 'mutate']
+
+/**
+ * POST /validate and POST /mutate. A well-formed review always gets 200 with the decision in
+ * the body (a denial is an answer); only an envelope the API server could not have meant gets
+ * an HTTP error, which the webhook's failurePolicy then decides.
+ */
+export function registerAdmissionRoutes(
+  app: FastifyInstance,
+  handle: ReviewHandler,
+  metrics: WebhookMetrics,
+): void {
+  for (const endpoint of ENDPOINTS) {
+    app.post(`/${endpoint}`, { onRequest: requireJson }, async (request, reply) => {
+      const started = performance.now()
+      let result: Awaited<ReturnType<ReviewHandler>>
+      try {
+        result = await handle(endpoint, request.body)
+      } catch (err) {
+        if (isMultinetError(err) && err.status === 400) {
+          request.log.warn({ endpoint, code: err.code, err: err.message }, 'malformed review')
+          return sendError(reply, err, metrics)
+        }
+        throw err
+      }
+      const { review, outcome } = result
+      metrics.observeAdmission(outcome, (performance.now() - started) / 1000)
+      logOutcome(request, outcome, kindOf(request.body))
+      return review
+    })
+  }
+}
+
+/** Only JSON is an AdmissionReview; refusing early spares parsing a body we will not use. */
+async function requireJson(request: FastifyRequest, _reply: FastifyReply): Promise<void> {
+  const type = request.headers['content-type']
+  const media = (type ?? '').split(';')[0]?.trim().toLowerCase()
+  if (media !== 'application/json') {
+    throw new MultinetError('MN_ERR_HTTP_MEDIA_TYPE', type === undefined ? '(none)' : `"${type}"`)
+  }
+}
+
+function logOutcome(request: FastifyRequest, outcome: Outcome, kind: string): void {
+  const fields = {
+    uid: outcome.uid,
+    endpoint: outcome.endpoint,
+    kind,
+    operation: outcome.operation,
+    namespace: outcome.namespace,
+    name: outcome.name,
+  }
+  if (!outcome.allowed) {
+    request.log.info({ ...fields, rules: outcome.deniedBy, reasons: outcome.reasons }, 'denied')
+    return
+  }
+  if (outcome.audits.length > 0) {
+    // Audit mode: allowed, but an admin asked to see every refusal the policy would make.
+    request.log.info({ ...fields, audits: outcome.audits }, 'allowed with audit findings')
+    return
+  }
+  request.log.debug(
+    { ...fields, patched: outcome.patched, warnings: outcome.warnings, audits: outcome.audits },
+    'allowed',
+  )
+}
+
+/** `request.kind.kind` of a body that handleReview already accepted. */
+function kindOf(body: unknown): string {
+  const request = (body as { request?: { kind?: { kind?: unknown } } }).request
+  const kind = request?.kind?.kind
+  return typeof kind === 'string' ? kind : ''
+}
