@@ -1,0 +1,76 @@
+import t from 'tap'
+import type { NetworkMatch } from '../../src/policy/document.js'
+import { compileNetworkMatch, NetworkIndex } from '../../src/policy/network-index.js'
+import { net } from '../fixtures/policy/helpers.js'
+
+interface E {
+  seq: number
+  id: string
+}
+
+function indexOf(entries: [string, NetworkMatch][]): NetworkIndex<E> {
+  const index = new NetworkIndex<E>()
+  entries.forEach(([id, m], seq) => index.add({ seq, id }, m))
+  return index
+}
+
+const ids = (index: NetworkIndex<E>, ref: string, labels: Record<string, string> = {}): string[] =>
+  index.lookup(net(ref, labels)).map((e) => e.id)
+
+t.test('compileNetworkMatch: names and selector must both match when both are given', async (t) => {
+  const m = compileNetworkMatch({ names: ['nfv/*'], selector: { matchLabels: { plane: 'data' } } })
+  t.ok(m(net('nfv/a', { plane: 'data' })))
+  t.notOk(m(net('nfv/a')))
+  t.notOk(m(net('other/a', { plane: 'data' })))
+  t.ok(compileNetworkMatch({ names: ['a/b', 'c/d'] })(net('c/d')))
+})
+
+t.test('lookups find every kind of rule, in merge order, each once', async (t) => {
+  const index = indexOf([
+    ['exact', { names: ['storage/san'] }],
+    ['ns-glob-name', { names: ['storage/s*'] }],
+    ['prefix', { names: ['stor*/*'] }],
+    ['anywhere', { names: ['*/san'] }],
+    ['label', { selector: { matchLabels: { tier: 'gold' } } }],
+    [
+      'in',
+      {
+        selector: {
+          matchExpressions: [{ key: 'tier', operator: 'In', values: ['gold', 'silver'] }],
+        },
+      },
+    ],
+    ['exists', { selector: { matchExpressions: [{ key: 'tier', operator: 'Exists' }] } }],
+    ['twice', { names: ['storage/san', 'storage/*', 'storage/s*'] }],
+    ['other', { names: ['backup/san'] }],
+  ])
+  t.same(ids(index, 'storage/san', { tier: 'gold' }), [
+    'exact',
+    'ns-glob-name',
+    'prefix',
+    'anywhere',
+    'label',
+    'in',
+    'exists',
+    'twice',
+  ])
+  t.same(ids(index, 'storage/nas', { tier: 'silver' }), ['prefix', 'in', 'exists', 'twice'])
+  t.same(ids(index, 'backup/san'), ['anywhere', 'other'])
+  t.same(ids(index, 'st/x'), [], 'a shorter namespace than the prefix')
+  t.same(ids(index, 'web/app', { tier: 'bronze' }), ['exists'])
+})
+
+t.test('a candidate from a bucket must still match fully', async (t) => {
+  const index = indexOf([
+    ['prefix-strict', { names: ['team-*-net/x'] }],
+    ['label-and-more', { selector: { matchLabels: { a: '1', b: '2' } } }],
+  ])
+  t.same(ids(index, 'team-a/x'), [], 'filed under "team-" but the glob does not match')
+  t.same(ids(index, 'team-a-net/x'), ['prefix-strict'])
+  t.same(ids(index, 'n/x', { a: '1' }), [])
+  t.same(ids(index, 'n/x', { a: '1', b: '2' }), ['label-and-more'])
+})
+
+t.test('an empty index finds nothing', async (t) => {
+  t.same(ids(new NetworkIndex<E>(), 'a/b', { x: 'y' }), [])
+})
