@@ -4,12 +4,12 @@
  * CRDs installed. No controllers, scheduler or kubelet (see research/real-apiserver.md §3.4).
  */
 import { KubeConfig } from '@kubernetes/client-node'
-import { spawnSync } from 'node:child_process'
 import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { locateBinaries, type Binaries } from './binaries.js'
 import { installCrds } from './crd.js'
+import { apiserverFlags, etcdFlags, etcdSupportsNoFsync } from './flags.js'
 import * as id from './identities.js'
 import { freePorts, LOOPBACK, probe, waitFor } from './net.js'
 import { createPki, createSigningKey, type Pki } from './pki.js'
@@ -49,20 +49,11 @@ export interface ControlPlane {
   stopApiserver(): Promise<void>
   startApiserver(): Promise<void>
   stats(): ControlPlaneStats
+  /** The tail of each process's log, for a failing test's diagnostics. */
+  logTails(lines?: number): string
   /** Pids of the processes this control plane started and that are still running. */
   pids(): number[]
   stop(): Promise<void>
-}
-
-const etcdFlagCache = new Map<string, boolean>()
-function supportsNoFsync(etcd: string): boolean {
-  let known = etcdFlagCache.get(etcd)
-  if (known === undefined) {
-    const help = spawnSync(etcd, ['--help'], { encoding: 'utf8' })
-    known = `${help.stdout}${help.stderr}`.includes('--unsafe-no-fsync')
-    etcdFlagCache.set(etcd, known)
-  }
-  return known
 }
 
 function writeSecret(path: string, text: string): string {
@@ -83,48 +74,29 @@ export async function startControlPlane(opts: ControlPlaneOptions = {}): Promise
   const tokens = id.newTokens()
   const file = (name: string, text: string): string => writeSecret(join(dir, name), text)
   const caFile = file('pki/ca.crt', pki.ca.certPem)
-  const [etcdPort, peerPort, apiPort] = await freePorts(3)
+  const [etcdPort, peerPort, apiPort] = (await freePorts(3)) as [number, number, number]
   const etcdUrl = `http://${LOOPBACK}:${etcdPort}`
   const peerUrl = `http://${LOOPBACK}:${peerPort}`
   const apiUrl = `https://${LOOPBACK}:${apiPort}`
 
-  const etcdArgs = [
-    '--name=e2e',
-    `--data-dir=${join(dir, 'etcd')}`,
-    `--listen-client-urls=${etcdUrl}`,
-    `--advertise-client-urls=${etcdUrl}`,
-    `--listen-peer-urls=${peerUrl}`,
-    `--initial-advertise-peer-urls=${peerUrl}`,
-    `--initial-cluster=e2e=${peerUrl}`,
-    '--log-level=warn',
-    ...(supportsNoFsync(bins.etcd) ? ['--unsafe-no-fsync'] : []),
-  ]
-  const apiserverArgs = [
-    `--etcd-servers=${etcdUrl}`,
-    `--bind-address=${LOOPBACK}`,
-    `--advertise-address=${LOOPBACK}`,
-    `--secure-port=${apiPort}`,
-    `--cert-dir=${join(dir, 'pki')}`,
-    `--tls-cert-file=${file('pki/apiserver.crt', serving.certPem)}`,
-    `--tls-private-key-file=${file('pki/apiserver.key', serving.keyPem)}`,
-    `--client-ca-file=${caFile}`,
-    `--token-auth-file=${file('tokens.csv', id.tokenAuthFile(tokens))}`,
-    `--service-account-issuer=${apiUrl}`,
-    `--service-account-key-file=${file('pki/sa.pub', signing.publicPem)}`,
-    `--service-account-signing-key-file=${file('pki/sa.key', signing.privatePem)}`,
-    // Required flag; nothing dials it (no kube-proxy, and webhooks are called by URL).
-    '--service-cluster-ip-range=10.0.0.0/24',
-    // Otherwise the apiserver publishes itself as the `kubernetes` Service endpoints.
-    '--endpoint-reconciler-type=none',
-    '--authorization-mode=Node,RBAC',
-    '--enable-admission-plugins=NodeRestriction',
-    // No controller-manager creates `default` service accounts, so that plugin would reject pods.
-    '--disable-admission-plugins=ServiceAccount',
-    '--allow-privileged=true',
-    '--profiling=false',
-    '--v=1',
-    ...(opts.apiserverArgs ?? []),
-  ]
+  const etcdArgs = etcdFlags({
+    dataDir: join(dir, 'etcd'),
+    etcdUrl,
+    peerUrl,
+    noFsync: etcdSupportsNoFsync(bins.etcd),
+  })
+  const apiserverArgs = apiserverFlags({
+    etcdUrl,
+    apiPort,
+    certDir: join(dir, 'pki'),
+    servingCert: file('pki/apiserver.crt', serving.certPem),
+    servingKey: file('pki/apiserver.key', serving.keyPem),
+    clientCa: caFile,
+    tokenFile: file('tokens.csv', id.tokenAuthFile(tokens)),
+    saPublicKey: file('pki/sa.pub', signing.publicPem),
+    saSigningKey: file('pki/sa.key', signing.privatePem),
+    extra: opts.apiserverArgs ?? [],
+  })
 
   // etcd outlives apiserver restarts, so its watchdog is the one that removes the temp dir.
   const etcd = proc.startProcess('etcd', bins.etcd, etcdArgs, join(dir, 'logs/etcd.log'), {
@@ -135,7 +107,10 @@ export async function startControlPlane(opts: ControlPlaneOptions = {}): Promise
   let stopped = false
 
   const exitedEarly = (p: proc.Managed) => () => (p.isRunning() ? undefined : `${p.name} exited`)
-  const tail = (p: proc.Managed) => () => `--- ${p.logFile} (tail) ---\n${proc.logTail(p.logFile)}`
+  const tail =
+    (p: proc.Managed, lines = 40) =>
+    () =>
+      `--- ${p.logFile} (tail) ---\n${proc.logTail(p.logFile, lines)}`
 
   const startApiserver = async (): Promise<void> => {
     if (apiserver?.isRunning()) throw new Error('kube-apiserver is already running')
@@ -187,6 +162,8 @@ export async function startControlPlane(opts: ControlPlaneOptions = {}): Promise
       apiserverRssKiB: apiserver?.isRunning() ? proc.rssKiB(apiserver.pid) : undefined,
       etcdRssKiB: etcd.isRunning() ? proc.rssKiB(etcd.pid) : undefined,
     }),
+    logTails: (lines = 40) =>
+      [etcd, apiserver].flatMap((p) => (p ? [tail(p, lines)()] : [])).join('\n'),
     pids: () => [etcd, apiserver].flatMap((p) => (p?.isRunning() ? [p.pid] : [])),
     async stop() {
       if (stopped) return
