@@ -6,10 +6,8 @@
  */
 import t, { type Test } from 'tap'
 import fc from 'fast-check'
-import type { NetworkName } from '../../src/mutation/attachments.js'
-import { parseWholeQuantity } from '../../src/mutation/quantity.js'
-import { parseSelections } from '../../src/spec/selection.js'
 import { optionsArb, podArb, POOL, tenantArb } from '../fixtures/mutation/arbitrary.js'
+import { violations } from '../fixtures/mutation/invariants.js'
 import { errorsOf } from '../../src/spec/finding.js'
 import { ANNOTATIONS } from '../../src/spec/types.js'
 import { mutatePod } from '../../src/mutation/mutate-pod.js'
@@ -473,27 +471,6 @@ t.test('mutatePod with nothing selected and nothing to inject: empty patch', asy
   })
 })
 
-/** The count per resource, computed independently of src/mutation: one per attachment and name. */
-function expectedCounts(p: unknown, tenant: readonly NetworkName[], keys: readonly string[]) {
-  const a = annotations(p) ?? {}
-  const selected = parseSelections(a[NETS] ?? '', 'ns1').elements
-  const def = a[ANNOTATIONS.defaultNetwork]
-  const refs = [...(def ? [`ns1/${def}`] : []), ...selected.map((s) => `${s.namespace}/${s.name}`)]
-  for (const n of tenant)
-    if (!refs.includes(`${n.namespace}/${n.name}`)) refs.push(`${n.namespace}/${n.name}`)
-  const counts: Record<string, number> = {}
-  for (const ref of refs) {
-    const info = POOL.find((n) => `${n.namespace}/${n.name}` === ref)
-    for (const r of new Set(keys.map((k) => info?.annotations[k]).filter((v) => v !== undefined))) {
-      counts[r] = (counts[r] ?? 0) + 1
-    }
-  }
-  return { counts, attached: refs.length }
-}
-
-type Res = { requests?: Record<string, unknown>; limits?: Record<string, unknown> }
-const resOf = (c: Record<string, unknown> | undefined): Res => (c?.resources ?? {}) as Res
-
 t.test('property: mutating twice equals mutating once, in every mode', async (t) => {
   let allowed = 0
   fc.assert(
@@ -517,74 +494,13 @@ t.test('property: mutating twice equals mutating once, in every mode', async (t)
 
 t.test('property: what the mutated pod holds (pods without an earlier record)', async (t) => {
   fc.assert(
-    fc.property(podArb, tenantArb, optionsArb, (p, tenant, options) => {
+    fc.property(podArb, tenantArb, optionsArb, (generated, tenant, options) => {
+      const p = structuredClone(generated)
       delete annotations(p)?.[ANNOTATIONS.injectedResources]
       const { result, after } = run(p, { nads: POOL, tenant, options })
       if (errorsOf(result.findings).length > 0) return
-      const { counts, attached } = expectedCounts(p, tenant, options.resourceNameKeys)
-      const before = containers(p)
-      const target = Math.max(
-        0,
-        before.findIndex((c) => c.name === annotations(p)?.[ANNOTATIONS.resourceContainer]),
-      )
-      for (const [i, c] of containers(after).entries()) {
-        const was = resOf(before[i])
-        const now = resOf(c)
-        for (const kind of ['requests', 'limits'] as const) {
-          for (const r of Object.keys({ ...was[kind], ...now[kind] })) {
-            const n = counts[r]
-            const declared = before.some(
-              (b) => resOf(b).requests?.[r] !== undefined || resOf(b).limits?.[r] !== undefined,
-            )
-            const base = parseWholeQuantity(
-              was[kind]?.[r] ?? was[kind === 'requests' ? 'limits' : 'requests']?.[r] ?? 0,
-            )
-            let want = was[kind]?.[r]
-            if (n !== undefined && i === target && options.honorExistingResources)
-              want = String((base ?? 0) + n)
-            else if (n !== undefined && i === target && !declared) want = String(n)
-            if (now[kind]?.[r] !== want)
-              throw new Error(
-                `${kind}[${r}] of container ${i}: ${String(now[kind]?.[r])} != ${String(want)}`,
-              )
-          }
-        }
-        const mounts = (c.volumeMounts ?? []) as { name: string; mountPath: string }[]
-        if (new Set(mounts.map((m) => m.mountPath)).size !== mounts.length)
-          throw new Error('duplicate mount path (NRI #43)')
-        if (new Set(mounts.map((m) => m.name)).size !== mounts.length)
-          throw new Error('duplicate mount name')
-        const seen = mounts.some(
-          (m) => m.name === 'podnetinfo' || m.mountPath === '/etc/podnetinfo',
-        )
-        if (options.podnetinfo && attached > 0 && !seen)
-          throw new Error(`container ${i} has no podnetinfo`)
-      }
-      const volumes = (spec(after).volumes ?? []) as { name: string }[]
-      if (new Set(volumes.map((v) => v.name)).size !== volumes.length)
-        throw new Error('duplicate volume (NRI #224)')
-      const ourMounts = (pod: unknown): number =>
-        containers(pod)
-          .flatMap((c) => (c.volumeMounts ?? []) as { name: string }[])
-          .filter((m) => m.name === 'podnetinfo').length
-      if (ourMounts(after) > ourMounts(p) && !volumes.some((v) => v.name === 'podnetinfo'))
-        throw new Error('a mount was added without its volume')
-      const selectors = (spec(after).nodeSelector ?? {}) as Record<string, string>
-      for (const [k, v] of Object.entries((spec(p).nodeSelector ?? {}) as Record<string, string>)) {
-        if (selectors[k] !== v) throw new Error(`node selector ${k} changed`)
-      }
-      const a = annotations(after) ?? {}
-      if (annotations(p)?.['example.com/keep'] !== a['example.com/keep'])
-        throw new Error('annotation lost')
-      const nets = parseSelections(a[NETS] ?? '', 'ns1').elements.map(
-        (s) => `${s.namespace}/${s.name}`,
-      )
-      for (const n of tenant)
-        if (
-          !nets.includes(`${n.namespace}/${n.name}`) &&
-          a[ANNOTATIONS.defaultNetwork] === undefined
-        )
-          throw new Error(`tenant ${n.name} missing`)
+      const broken = violations(p, after, tenant, options)
+      if (broken.length > 0) throw new Error(broken.join('; '))
     }),
     { numRuns: 300 },
   )
