@@ -68,9 +68,11 @@ export async function resolveNads(
 ): Promise<{ nads: Map<string, NadInfo>; findings: Finding[] }> {
   const nads = new Map<string, NadInfo>()
   const findings: Finding[] = []
+  const seen = new Set<string>()
   for (const r of requested) {
     const k = `${r.namespace}/${r.name}`
-    if (nads.has(k)) continue
+    if (seen.has(k)) continue
+    seen.add(k)
     const nad = state.getNad(r.namespace, r.name) ?? (await state.fetchNad(r.namespace, r.name))
     if (nad) nads.set(k, nad)
     else {

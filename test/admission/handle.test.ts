@@ -2,6 +2,8 @@ import t from 'tap'
 import { handleReview } from '../../src/admission/handle.js'
 import { DEFAULT_ADMISSION_OPTIONS as options } from '../../src/admission/options.js'
 import { memoryState } from '../fixtures/admission/state.js'
+import { applyPatch } from '../../src/admission/apply-patch.js'
+import type { PatchOp } from '../../src/admission/review.js'
 import { decodePatch, nadReview, pod, review } from '../fixtures/admission/reviews.js'
 
 const NETWORKS = 'k8s.v1.cni.cncf.io/networks'
@@ -133,15 +135,22 @@ t.test('mutate: resources injected for a NAD with resourceName', async (t) => {
   const body = review({
     namespace: 'telco',
     object: pod({ namespace: 'telco', annotations: { [NETWORKS]: 'sriov,sriov' } }),
-  })
+  }) as { request: { object: unknown } }
   const { review: r, outcome } = await handleReview('mutate', body, state, options)
   t.equal(r.response.allowed, true, JSON.stringify(r.response.status))
   t.equal(r.response.patchType, 'JSONPatch')
   t.ok(outcome.patched)
-  const ops = decodePatch(r.response.patch) as { path: string; value: unknown }[]
-  const req = ops.find((o) => o.path.endsWith('requests/intel.com~1sriov'))
-  t.ok(req, 'requests patched with an escaped key')
-  t.equal(String(req?.value), '2')
+  const patched = applyPatch(body.request.object, decodePatch(r.response.patch) as PatchOp[]) as {
+    spec: {
+      containers: {
+        resources: { requests: Record<string, string>; limits: Record<string, string> }
+      }[]
+    }
+  }
+  const resources = patched.spec.containers[0]!.resources
+  t.equal(resources.requests['intel.com/sriov'], '2', 'one unit per selection, duplicates included')
+  t.equal(resources.limits['intel.com/sriov'], '2', 'limits equal requests')
+  t.match(outcome.explain.join('\n'), /intel\.com\/sriov: 2/)
 })
 
 t.test('mutate refuses early what validation would refuse, without a patch', async (t) => {
