@@ -1,3 +1,4 @@
+import fc from 'fast-check'
 import t from 'tap'
 import type { NetworkMatch } from '../../src/policy/document.js'
 import { compileNetworkMatch, NetworkIndex } from '../../src/policy/network-index.js'
@@ -73,4 +74,53 @@ t.test('a candidate from a bucket must still match fully', async (t) => {
 
 t.test('an empty index finds nothing', async (t) => {
   t.same(ids(new NetworkIndex<E>(), 'a/b', { x: 'y' }), [])
+})
+
+t.test('property: a lookup finds exactly what trying every rule would find', async (t) => {
+  const part = fc.constantFrom('a', 'ab', 'a*', '*', '*b', 'b', 'a*b')
+  const match: fc.Arbitrary<NetworkMatch> = fc.oneof(
+    fc.record({
+      names: fc.array(
+        fc.tuple(part, part).map(([ns, n]) => `${ns}/${n}`),
+        { minLength: 1, maxLength: 3 },
+      ),
+    }),
+    fc.record({
+      selector: fc.oneof(
+        fc.record({
+          matchLabels: fc.dictionary(fc.constantFrom('k', 'l'), fc.constantFrom('1', '2'), {
+            maxKeys: 2,
+          }),
+        }),
+        fc.record({
+          matchExpressions: fc.array(
+            fc.record({
+              key: fc.constantFrom('k', 'l'),
+              operator: fc.constantFrom('In' as const, 'NotIn' as const),
+              values: fc.subarray(['1', '2'], { minLength: 1 }),
+            }),
+            { maxLength: 2 },
+          ),
+        }),
+      ),
+    }),
+  )
+  const ref = fc.record({
+    namespace: fc.constantFrom('a', 'ab', 'b', 'abb', 'ba'),
+    name: fc.constantFrom('a', 'b', 'ab'),
+    labels: fc.dictionary(fc.constantFrom('k', 'l'), fc.constantFrom('1', '2'), { maxKeys: 2 }),
+  })
+  fc.assert(
+    fc.property(fc.array(match, { maxLength: 12 }), ref, (matches, r) => {
+      const index = new NetworkIndex<E>()
+      matches.forEach((m, seq) => index.add({ seq, id: String(seq) }, m))
+      const expected = matches.flatMap((m, seq) => (compileNetworkMatch(m)(r) ? [String(seq)] : []))
+      const found = index.lookup(r).map((e) => e.id)
+      if (JSON.stringify(found) !== JSON.stringify(expected)) {
+        throw new Error(`index ${JSON.stringify(found)} != scan ${JSON.stringify(expected)}`)
+      }
+    }),
+    { numRuns: 500 },
+  )
+  t.pass('property held')
 })
