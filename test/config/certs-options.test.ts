@@ -17,7 +17,11 @@ t.test('defaults: ECDSA, 10-year CA, 1-year certificate, 30-day renewal window',
 
 t.test('RSA sizes are limited to 2048, 3072 and 4096', async (t) => {
   const load = (bits: string) =>
-    loadOptions(CERTS_OPTIONS, { argv: ['--key-type', 'rsa', '--rsa-bits', bits], env: {}, readFile: () => '' })
+    loadOptions(CERTS_OPTIONS, {
+      argv: ['--key-type', 'rsa', '--rsa-bits', bits],
+      env: {},
+      readFile: () => '',
+    })
   t.match(load('3072'), { kind: 'config', config: { keyType: 'rsa', rsaBits: 3072 } })
   t.throws(() => load('1024'), { code: 'MN_ERR_CONFIG_INVALID' })
 })

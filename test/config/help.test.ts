@@ -14,13 +14,32 @@ interface S {
 }
 
 const TABLE: OptionTable<S> = {
-  port: { group: 'Server', type: 'integer', default: 8443, minimum: 1, maximum: 9, description: 'The port.' },
-  level: { group: 'Server', type: 'string', default: 'info', enum: ['info', 'debug'], description: 'Level.' },
+  port: {
+    group: 'Server',
+    type: 'integer',
+    default: 8443,
+    minimum: 1,
+    maximum: 9,
+    description: 'The port.',
+  },
+  level: {
+    group: 'Server',
+    type: 'string',
+    default: 'info',
+    enum: ['info', 'debug'],
+    description: 'Level.',
+  },
   caFile: { group: 'TLS', type: 'string', metavar: 'file', envAliases: ['CA'], description: 'CA.' },
   dev: { group: 'TLS', type: 'boolean', default: false, description: 'Dev.' },
   names: { group: 'TLS', type: 'list', default: ['a', 'b'], description: 'Names.' },
   tags: { group: 'TLS', type: 'list', default: [], metavar: 'x,y', description: 'Tags.' },
-  host: { group: 'TLS', type: 'string', default: 'h', description: 'Host.', defaultText: 'h (--dev: 127.0.0.1)' },
+  host: {
+    group: 'TLS',
+    type: 'string',
+    default: 'h',
+    description: 'Host.',
+    defaultText: 'h (--dev: 127.0.0.1)',
+  },
   file: { group: 'TLS', type: 'string', default: 'f', description: 'word '.repeat(40).trim() },
 }
 
@@ -29,7 +48,10 @@ t.test('help lists every option with flag, value, default and environment, by gr
   t.match(help, /^Usage: x \[options\]\n\nIntro text\.\n\nServer:\n/)
   t.match(help, /  --port <int>\n      The port\.\n      default: 8443; env MULTINET_PORT\n/)
   t.match(help, /  --level <info\|debug>\n/)
-  t.match(help, /  --ca-file <file>\n      CA\.\n      default: unset; env MULTINET_CA_FILE; or CA\n/)
+  t.match(
+    help,
+    /  --ca-file <file>\n      CA\.\n      default: unset; env MULTINET_CA_FILE; or CA\n/,
+  )
   t.match(help, /  --dev, --no-dev\n/)
   t.match(help, /  --names <a,b,\.\.\.>\n      Names\.\n      default: a,b;/)
   t.match(help, /  --tags <x,y>\n      Tags\.\n      default: none;/)

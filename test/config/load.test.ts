@@ -13,13 +13,28 @@ interface Settings {
 }
 
 const TABLE: OptionTable<Settings> = {
-  port: { group: 'S', type: 'integer', default: 8443, minimum: 1, maximum: 65535, description: 'p' },
+  port: {
+    group: 'S',
+    type: 'integer',
+    default: 8443,
+    minimum: 1,
+    maximum: 65535,
+    description: 'p',
+  },
   host: { group: 'S', type: 'string', default: '0.0.0.0', description: 'h' },
   level: { group: 'S', type: 'string', default: 'info', enum: ['info', 'debug'], description: 'l' },
   caFile: { group: 'S', type: 'string', envAliases: ['CA_FILE', 'OTHER_CA'], description: 'c' },
   dev: { group: 'S', type: 'boolean', default: false, description: 'd' },
   names: { group: 'S', type: 'list', default: ['a'], description: 'n' },
-  bits: { group: 'S', type: 'integer', default: 2048, minimum: 0, maximum: 9999, enum: [2048, 3072], description: 'b' },
+  bits: {
+    group: 'S',
+    type: 'integer',
+    default: 2048,
+    minimum: 0,
+    maximum: 9999,
+    enum: [2048, 3072],
+    description: 'b',
+  },
 }
 
 function input(over: Partial<LoadInput> = {}, files: Record<string, string> = {}): LoadInput {
@@ -69,56 +84,68 @@ t.test('flags over env over file over defaults, with coercion and sources', asyn
 t.test('--config overrides MULTINET_CONFIG; YAML lists and JSON files work', async (t) => {
   const files = { 'a.json': '{"names": ["p", "q"], "port": "77"}', 'b.yaml': 'port: 1' }
   const r = config(
-    loadOptions(TABLE, input({ argv: ['--config', 'a.json'], env: { MULTINET_CONFIG: 'b.yaml' } }, files)),
+    loadOptions(
+      TABLE,
+      input({ argv: ['--config', 'a.json'], env: { MULTINET_CONFIG: 'b.yaml' } }, files),
+    ),
   )
   t.same(r.config.names, ['p', 'q'])
   t.equal(r.config.port, 77)
 })
 
-t.test('environment: own variable beats aliases, first alias wins, empty means unset', async (t) => {
-  let r = config(loadOptions(TABLE, input({ env: { OTHER_CA: '/o', CA_FILE: '/c' } })))
-  t.equal(r.config.caFile, '/c')
-  t.equal(r.sources.caFile, 'env CA_FILE')
-  r = config(loadOptions(TABLE, input({ env: { CA_FILE: '/c', MULTINET_CA_FILE: '/m' } })))
-  t.equal(r.config.caFile, '/m')
-  r = config(loadOptions(TABLE, input({ env: { CA_FILE: '', MULTINET_HOST: '', MULTINET_NAMES: 'u,v' } })))
-  t.equal(r.config.caFile, undefined)
-  t.equal(r.config.host, '0.0.0.0')
-  t.same(r.config.names, ['u', 'v'])
-  // An explicit empty list is a value (it clears the default), an empty scalar is not.
-  r = config(loadOptions(TABLE, input({ argv: ['--names='] })))
-  t.same(r.config.names, [])
-  r = config(loadOptions(TABLE, input({ argv: ['--ca-file='] })))
-  t.equal(r.config.caFile, undefined)
-})
+t.test(
+  'environment: own variable beats aliases, first alias wins, empty means unset',
+  async (t) => {
+    let r = config(loadOptions(TABLE, input({ env: { OTHER_CA: '/o', CA_FILE: '/c' } })))
+    t.equal(r.config.caFile, '/c')
+    t.equal(r.sources.caFile, 'env CA_FILE')
+    r = config(loadOptions(TABLE, input({ env: { CA_FILE: '/c', MULTINET_CA_FILE: '/m' } })))
+    t.equal(r.config.caFile, '/m')
+    r = config(
+      loadOptions(TABLE, input({ env: { CA_FILE: '', MULTINET_HOST: '', MULTINET_NAMES: 'u,v' } })),
+    )
+    t.equal(r.config.caFile, undefined)
+    t.equal(r.config.host, '0.0.0.0')
+    t.same(r.config.names, ['u', 'v'])
+    // An explicit empty list is a value (it clears the default), an empty scalar is not.
+    r = config(loadOptions(TABLE, input({ argv: ['--names='] })))
+    t.same(r.config.names, [])
+    r = config(loadOptions(TABLE, input({ argv: ['--ca-file='] })))
+    t.equal(r.config.caFile, undefined)
+  },
+)
 
-t.test('validation errors name the option, the value, where it came from and the rule', async (t) => {
-  t.throws(() => loadOptions(TABLE, input({ argv: ['--port', '70000'] })), {
-    code: 'MN_ERR_CONFIG_INVALID',
-    message: 'invalid configuration: port = "70000" from flag --port: must be <= 65535',
-  })
-  t.throws(() => loadOptions(TABLE, input({ env: { MULTINET_LEVEL: 'loud' } })), {
-    message: /level = "loud" from env MULTINET_LEVEL: must be equal to one of the allowed values \(one of "info", "debug"\)/,
-  })
-  t.throws(() => loadOptions(TABLE, input({ argv: ['--bits', '1024'] })), {
-    message: /bits = "1024" from flag --bits: .*\(one of 2048, 3072\)/,
-  })
-  const err = (() => {
-    try {
-      loadOptions(TABLE, input({ argv: ['--port', 'x', '--dev=maybe'] }))
-    } catch (e) {
-      return e as Error & { details: { problems: string[] } }
-    }
-    throw new Error('expected an error')
-  })()
-  t.match(err.message, /port = "x" from flag --port: must be integer/)
-  t.match(err.message, /dev = "maybe" from flag --dev: must be boolean/)
-  t.equal(err.details.problems.length, 2)
-  const files = { 'c.yaml': 'names: [a, ""]' }
-  t.throws(() => loadOptions(TABLE, input({ argv: ['--config', 'c.yaml'] }, files)), {
-    message: /names = \["a",""\] from file c.yaml: must NOT have fewer than 1 characters/,
-  })
-})
+t.test(
+  'validation errors name the option, the value, where it came from and the rule',
+  async (t) => {
+    t.throws(() => loadOptions(TABLE, input({ argv: ['--port', '70000'] })), {
+      code: 'MN_ERR_CONFIG_INVALID',
+      message: 'invalid configuration: port = "70000" from flag --port: must be <= 65535',
+    })
+    t.throws(() => loadOptions(TABLE, input({ env: { MULTINET_LEVEL: 'loud' } })), {
+      message:
+        /level = "loud" from env MULTINET_LEVEL: must be equal to one of the allowed values \(one of "info", "debug"\)/,
+    })
+    t.throws(() => loadOptions(TABLE, input({ argv: ['--bits', '1024'] })), {
+      message: /bits = "1024" from flag --bits: .*\(one of 2048, 3072\)/,
+    })
+    const err = (() => {
+      try {
+        loadOptions(TABLE, input({ argv: ['--port', 'x', '--dev=maybe'] }))
+      } catch (e) {
+        return e as Error & { details: { problems: string[] } }
+      }
+      throw new Error('expected an error')
+    })()
+    t.match(err.message, /port = "x" from flag --port: must be integer/)
+    t.match(err.message, /dev = "maybe" from flag --dev: must be boolean/)
+    t.equal(err.details.problems.length, 2)
+    const files = { 'c.yaml': 'names: [a, ""]' }
+    t.throws(() => loadOptions(TABLE, input({ argv: ['--config', 'c.yaml'] }, files)), {
+      message: /names = \["a",""\] from file c.yaml: must NOT have fewer than 1 characters/,
+    })
+  },
+)
 
 t.test('config file problems are precise', async (t) => {
   t.throws(() => loadOptions(TABLE, input({ argv: ['--config', 'missing.yaml'] })), {
@@ -141,7 +168,10 @@ t.test('config file problems are precise', async (t) => {
   t.throws(() => loadOptions(TABLE, input({ argv: ['--config', 'typo.yaml'] }, files)), {
     message: /typo.yaml: unknown key 'prot' \(keys are the camelCase option names, e.g. port\)/,
   })
-  t.equal(config(loadOptions(TABLE, input({ argv: ['--config', 'empty.yaml'] }, files))).config.port, 8443)
+  t.equal(
+    config(loadOptions(TABLE, input({ argv: ['--config', 'empty.yaml'] }, files))).config.port,
+    8443,
+  )
 })
 
 t.test('a profile changes defaults only, never what the user set', async (t) => {
@@ -156,11 +186,16 @@ t.test('a profile changes defaults only, never what the user set', async (t) => 
   r = config(loadOptions(TABLE, input(), () => ({ caFile: '/p' })))
   t.equal(r.config.caFile, '/p')
   // and its values are validated like any other
-  t.throws(() => loadOptions(TABLE, input(), () => ({ port: 0 })), { message: /port = 0 from profile/ })
+  t.throws(() => loadOptions(TABLE, input(), () => ({ port: 0 })), {
+    message: /port = 0 from profile/,
+  })
 })
 
 t.test('schemaOf describes every option and refuses unknown keys', async (t) => {
-  const schema = schemaOf(TABLE as never) as { properties: Record<string, unknown>; additionalProperties: boolean }
+  const schema = schemaOf(TABLE as never) as {
+    properties: Record<string, unknown>
+    additionalProperties: boolean
+  }
   t.same(Object.keys(schema.properties), Object.keys(TABLE))
   t.equal(schema.additionalProperties, false)
   t.same(schema.properties.bits, { type: 'integer', enum: [2048, 3072] })

@@ -38,7 +38,9 @@ t.test('usage errors say what to type', async (t) => {
   })
   t.throws(() => parseArgs(['--port'], TABLE), { message: '--port needs a value' })
   t.throws(() => parseArgs(['--port', '--dev'], TABLE), { message: '--port needs a value' })
-  t.throws(() => parseArgs(['serve'], TABLE), { message: "unexpected argument 'serve' (options start with --)" })
+  t.throws(() => parseArgs(['serve'], TABLE), {
+    message: "unexpected argument 'serve' (options start with --)",
+  })
   t.throws(() => parseArgs(['--'], TABLE), { code: 'MN_ERR_USAGE' })
   // --no- only negates booleans
   t.throws(() => parseArgs(['--no-port'], TABLE), { message: /unknown option --no-port/ })

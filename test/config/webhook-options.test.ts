@@ -29,21 +29,24 @@ t.test('the defaults validate and describe a production webhook', async (t) => {
   t.same(admissionOptionsOf(s), DEFAULT_ADMISSION_OPTIONS)
 })
 
-t.test('--dev moves listeners to loopback and reads the example state, unless told otherwise', async (t) => {
-  const s = load(['--dev'])
-  t.equal(s.bindAddress, '127.0.0.1')
-  t.equal(s.healthBindAddress, '127.0.0.1')
-  t.equal(s.tlsCertFile, 'certs/tls.crt')
-  t.equal(s.tlsKeyFile, 'certs/tls.key')
-  t.equal(s.stateDir, 'examples/state')
-  t.equal(load(['--dev', '--state-dir', 'mine']).stateDir, 'mine')
-})
+t.test(
+  '--dev moves listeners to loopback and reads the example state, unless told otherwise',
+  async (t) => {
+    const s = load(['--dev'])
+    t.equal(s.bindAddress, '127.0.0.1')
+    t.equal(s.healthBindAddress, '127.0.0.1')
+    t.equal(s.tlsCertFile, 'certs/tls.crt')
+    t.equal(s.tlsKeyFile, 'certs/tls.key')
+    t.equal(s.stateDir, 'examples/state')
+    t.equal(load(['--dev', '--state-dir', 'mine']).stateDir, 'mine')
+  },
+)
 
 t.test('admission options come from flags and environment', async (t) => {
-  const s = load(
-    ['--agent-users', 'u1,u2', '--no-podnetinfo', '--resource-name-keys', 'a/b'],
-    { MULTINET_NAMESPACE: 'ops', MULTINET_AGENT_REQUIRE_SAME_NODE: 'false' },
-  )
+  const s = load(['--agent-users', 'u1,u2', '--no-podnetinfo', '--resource-name-keys', 'a/b'], {
+    MULTINET_NAMESPACE: 'ops',
+    MULTINET_AGENT_REQUIRE_SAME_NODE: 'false',
+  })
   const o = admissionOptionsOf(s)
   t.equal(o.policyNamespace, 'ops')
   t.same(o.agent.users, ['u1', 'u2'])
@@ -59,11 +62,16 @@ t.test('TLS 1.3 is selectable and anything older is refused', async (t) => {
   t.throws(() => load(['--tls-min-version', 'TLSv1.1']), { code: 'MN_ERR_CONFIG_INVALID' })
 })
 
-t.test('--help documents every option with its flag, environment variable and default', async (t) => {
-  for (const [key, spec] of Object.entries(WEBHOOK_OPTIONS)) {
-    t.ok(WEBHOOK_HELP.includes(`--${flagName(key)}`), `flag of ${key}`)
-    t.ok(WEBHOOK_HELP.includes(envName(key)), `env of ${key}`)
-    const shown = spec.defaultText ?? (Array.isArray(spec.default) ? spec.default.join(',') : spec.default)
-    if (shown !== undefined && shown !== '') t.ok(WEBHOOK_HELP.includes(`default: ${String(shown)}`), `default of ${key}`)
-  }
-})
+t.test(
+  '--help documents every option with its flag, environment variable and default',
+  async (t) => {
+    for (const [key, spec] of Object.entries(WEBHOOK_OPTIONS)) {
+      t.ok(WEBHOOK_HELP.includes(`--${flagName(key)}`), `flag of ${key}`)
+      t.ok(WEBHOOK_HELP.includes(envName(key)), `env of ${key}`)
+      const shown =
+        spec.defaultText ?? (Array.isArray(spec.default) ? spec.default.join(',') : spec.default)
+      if (shown !== undefined && shown !== '')
+        t.ok(WEBHOOK_HELP.includes(`default: ${String(shown)}`), `default of ${key}`)
+    }
+  },
+)

@@ -32,9 +32,16 @@ t.test('missing files: not loaded, retried, and loaded once they appear', async 
   const dir = t.testdir({})
   const h = harness(dir)
   t.equal(await h.source.check(), 'failed')
-  t.match(h.source.status(), { loaded: false, consecutiveFailures: 1, lastError: /cannot read .*tls\.crt: ENOENT/ })
+  t.match(h.source.status(), {
+    loaded: false,
+    consecutiveFailures: 1,
+    lastError: /cannot read .*tls\.crt: ENOENT/,
+  })
   t.equal(h.failed[0]?.code, 'MN_ERR_TLS_LOAD')
-  t.match(h.logs.find('TLS certificate reload failed; will retry')[0], { serving: 'nothing', consecutiveFailures: 1 })
+  t.match(h.logs.find('TLS certificate reload failed; will retry')[0], {
+    serving: 'nothing',
+    consecutiveFailures: 1,
+  })
   const pair = serverPair(ca)
   await writePair(dir, pair)
   t.equal(await h.source.check(), 'loaded')
@@ -42,32 +49,47 @@ t.test('missing files: not loaded, retried, and loaded once they appear', async 
   t.equal(h.contexts[0]?.minVersion, 'TLSv1.2')
   t.equal(String(h.contexts[0]?.cert), pair.certPem)
   t.equal(h.contexts[0]?.ca, undefined)
-  t.match(h.source.status(), { loaded: true, subject: 'CN=localhost', consecutiveFailures: 0, lastError: undefined })
+  t.match(h.source.status(), {
+    loaded: true,
+    subject: 'CN=localhost',
+    consecutiveFailures: 0,
+    lastError: undefined,
+  })
   t.equal(h.loaded.length, 1)
   t.match(h.logs.find('TLS certificate loaded')[0], { subject: 'CN=localhost', clientCa: false })
   t.equal(await h.source.check(), 'unchanged', 'same bytes: nothing to do')
   t.equal(h.contexts.length, 1)
 })
 
-t.test('a torn rotation (new certificate, old key) keeps the old pair until the key arrives', async (t) => {
-  const dir = t.testdir({})
-  const h = harness(dir)
-  const first = serverPair(ca, 'first')
-  await writePair(dir, first)
-  await h.source.check()
-  const second = serverPair(ca, 'second')
-  await writeFile(join(dir, 'tls.crt'), second.certPem)
-  t.equal(await h.source.check(), 'failed')
-  t.equal(await h.source.check(), 'failed', 'retried on every poll, not only on change')
-  t.equal(h.contexts.length, 1, 'the served context was not touched')
-  t.match(h.source.status(), { loaded: true, subject: 'CN=first', consecutiveFailures: 2, lastError: /private key does not match/ })
-  t.match(h.logs.find('TLS certificate reload failed; will retry')[0], { serving: /^previous certificate / })
-  await writeFile(join(dir, 'tls.key'), second.keyPem)
-  t.equal(await h.source.check(), 'loaded')
-  t.match(h.source.status(), { subject: 'CN=second', consecutiveFailures: 0 })
-  t.equal(h.failed.length, 2)
-  t.equal(h.loaded.length, 2)
-})
+t.test(
+  'a torn rotation (new certificate, old key) keeps the old pair until the key arrives',
+  async (t) => {
+    const dir = t.testdir({})
+    const h = harness(dir)
+    const first = serverPair(ca, 'first')
+    await writePair(dir, first)
+    await h.source.check()
+    const second = serverPair(ca, 'second')
+    await writeFile(join(dir, 'tls.crt'), second.certPem)
+    t.equal(await h.source.check(), 'failed')
+    t.equal(await h.source.check(), 'failed', 'retried on every poll, not only on change')
+    t.equal(h.contexts.length, 1, 'the served context was not touched')
+    t.match(h.source.status(), {
+      loaded: true,
+      subject: 'CN=first',
+      consecutiveFailures: 2,
+      lastError: /private key does not match/,
+    })
+    t.match(h.logs.find('TLS certificate reload failed; will retry')[0], {
+      serving: /^previous certificate /,
+    })
+    await writeFile(join(dir, 'tls.key'), second.keyPem)
+    t.equal(await h.source.check(), 'loaded')
+    t.match(h.source.status(), { subject: 'CN=second', consecutiveFailures: 0 })
+    t.equal(h.failed.length, 2)
+    t.equal(h.loaded.length, 2)
+  },
+)
 
 t.test('a half-written certificate file is refused', async (t) => {
   const dir = t.testdir({})
@@ -104,7 +126,11 @@ t.test('the client CA for mTLS is loaded and checked with the pair', async (t) =
   t.equal(String(h.contexts[0]?.ca), clientCa.certPem)
   t.match(h.logs.find('TLS certificate loaded')[0], { clientCa: true })
   await rm(caFile)
-  t.equal(await h.source.check(), 'failed', 'a vanished CA file is a failure, not mTLS switched off')
+  t.equal(
+    await h.source.check(),
+    'failed',
+    'a vanished CA file is a failure, not mTLS switched off',
+  )
 })
 
 t.test('concurrent checks share one poll', async (t) => {

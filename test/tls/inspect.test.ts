@@ -1,6 +1,12 @@
 import t from 'tap'
 import { createCa, issueCertificate } from '../../src/tls/certs.js'
-import { checkPair, inspectCertificate, isIssuedBy, missingNames, splitPemBundle } from '../../src/tls/inspect.js'
+import {
+  checkPair,
+  inspectCertificate,
+  isIssuedBy,
+  missingNames,
+  splitPemBundle,
+} from '../../src/tls/inspect.js'
 import { serverPair, testCa } from '../fixtures/tls/pki.js'
 
 const ca = testCa()

@@ -40,11 +40,31 @@ t.test('a sound, valid pair is reused as it is', async (t) => {
 t.test('the serving certificate alone is renewed when the CA is still good', async (t) => {
   const first = ensureCertificates({}, REQUEST).bundle
   const cases: [string, Partial<typeof first>, CertRequest, RegExp][] = [
-    ['window', {}, { ...REQUEST, renewBeforeDays: 400 }, /certificate: expires .* \(renewal window 400 days\)/],
-    ['names', {}, { ...REQUEST, dnsNames: [...REQUEST.dnsNames, 'extra'], ipAddresses: ['10.0.0.1'] }, /certificate: does not cover extra, 10.0.0.1/],
+    [
+      'window',
+      {},
+      { ...REQUEST, renewBeforeDays: 400 },
+      /certificate: expires .* \(renewal window 400 days\)/,
+    ],
+    [
+      'names',
+      {},
+      { ...REQUEST, dnsNames: [...REQUEST.dnsNames, 'extra'], ipAddresses: ['10.0.0.1'] },
+      /certificate: does not cover extra, 10.0.0.1/,
+    ],
     ['missing key', { key: undefined }, REQUEST, /certificate: none stored/],
-    ['mismatch', { key: ensureCertificates({}, REQUEST).bundle.key }, REQUEST, /certificate: cannot load TLS key pair: private key does not match/],
-    ['foreign', { cert: ensureCertificates({}, REQUEST).bundle.cert, key: undefined }, REQUEST, /certificate: none stored/],
+    [
+      'mismatch',
+      { key: ensureCertificates({}, REQUEST).bundle.key },
+      REQUEST,
+      /certificate: cannot load TLS key pair: private key does not match/,
+    ],
+    [
+      'foreign',
+      { cert: ensureCertificates({}, REQUEST).bundle.cert, key: undefined },
+      REQUEST,
+      /certificate: none stored/,
+    ],
   ]
   for (const [name, change, request, reason] of cases) {
     const plan = ensureCertificates({ ...first, ...change }, request)
@@ -62,25 +82,51 @@ t.test('a certificate from another CA is replaced', async (t) => {
   t.match(plan.reasons, [/certificate: not issued by the CA CN=svc-ca/])
 })
 
-t.test('the CA is renewed when it is unusable, expiring, of another key type, or forced', async (t) => {
-  const first = ensureCertificates({}, REQUEST).bundle
-  const notCa = issueCertificate({ certPem: first.caCert, keyPem: first.caKey }, { commonName: 'leaf', usage: 'server', days: 10, key: { type: 'ecdsa' } })
-  const cases: [string, object, CertRequest, RegExp][] = [
-    ['no key', { caKey: undefined }, REQUEST, /^CA: CA key not stored$/],
-    ['bad key', { caKey: first.key }, REQUEST, /^CA: cannot load TLS key pair: private key does not match/],
-    ['not a CA', { caCert: notCa.certPem, caKey: notCa.keyPem }, REQUEST, /^CA: CN=leaf is not a CA certificate$/],
-    ['expiring', {}, { ...REQUEST, renewBeforeDays: 3650 }, /^CA: expires .*\(renewal window 3650 days\)$/],
-    ['rsa requested', {}, { ...REQUEST, key: { type: 'rsa' } }, /^CA: key type ec, rsa requested$/],
-    ['forced', {}, { ...REQUEST, force: true }, /^CA: renewal forced$/],
-  ]
-  for (const [name, change, request, reason] of cases) {
-    const plan = ensureCertificates({ ...first, ...change }, request)
-    t.equal(plan.caRenewed, true, name)
-    t.equal(plan.certRenewed, true, name)
-    t.match(plan.reasons[0], reason, name)
-    t.equal(plan.reasons[1], 'certificate: CA renewed', name)
-  }
-})
+t.test(
+  'the CA is renewed when it is unusable, expiring, of another key type, or forced',
+  async (t) => {
+    const first = ensureCertificates({}, REQUEST).bundle
+    const notCa = issueCertificate(
+      { certPem: first.caCert, keyPem: first.caKey },
+      { commonName: 'leaf', usage: 'server', days: 10, key: { type: 'ecdsa' } },
+    )
+    const cases: [string, object, CertRequest, RegExp][] = [
+      ['no key', { caKey: undefined }, REQUEST, /^CA: CA key not stored$/],
+      [
+        'bad key',
+        { caKey: first.key },
+        REQUEST,
+        /^CA: cannot load TLS key pair: private key does not match/,
+      ],
+      [
+        'not a CA',
+        { caCert: notCa.certPem, caKey: notCa.keyPem },
+        REQUEST,
+        /^CA: CN=leaf is not a CA certificate$/,
+      ],
+      [
+        'expiring',
+        {},
+        { ...REQUEST, renewBeforeDays: 3650 },
+        /^CA: expires .*\(renewal window 3650 days\)$/,
+      ],
+      [
+        'rsa requested',
+        {},
+        { ...REQUEST, key: { type: 'rsa' } },
+        /^CA: key type ec, rsa requested$/,
+      ],
+      ['forced', {}, { ...REQUEST, force: true }, /^CA: renewal forced$/],
+    ]
+    for (const [name, change, request, reason] of cases) {
+      const plan = ensureCertificates({ ...first, ...change }, request)
+      t.equal(plan.caRenewed, true, name)
+      t.equal(plan.certRenewed, true, name)
+      t.match(plan.reasons[0], reason, name)
+      t.equal(plan.reasons[1], 'certificate: CA renewed', name)
+    }
+  },
+)
 
 t.test('a CA that is not valid yet is replaced', async (t) => {
   const future = createCa('svc-ca', 3650, { type: 'ecdsa' }, new Date(Date.now() + 10 * DAY))

@@ -43,11 +43,17 @@ t.test('an ECDSA self-signed CA and an ECDSA leaf it signs', async (t) => {
   t.equal(leaf.ca, false)
   t.ok(leaf.checkIssued(ca))
   t.ok(leaf.verify(caKeys.publicKey))
-  t.equal(leaf.subjectAltName, 'DNS:svc, DNS:svc.ns, IP Address:127.0.0.1, IP Address:0:0:0:0:0:0:0:1')
+  t.equal(
+    leaf.subjectAltName,
+    'DNS:svc, DNS:svc.ns, IP Address:127.0.0.1, IP Address:0:0:0:0:0:0:0:1',
+  )
   t.same(leaf.keyUsage, [SERVER_AUTH])
   t.equal(leaf.checkHost('svc.ns'), 'svc.ns')
   t.equal(leaf.checkIP('127.0.0.1'), '127.0.0.1')
-  t.ok(leaf.raw.includes(keyIdentifier(caKeys.publicKey)), 'authorityKeyIdentifier names the CA key')
+  t.ok(
+    leaf.raw.includes(keyIdentifier(caKeys.publicKey)),
+    'authorityKeyIdentifier names the CA key',
+  )
   t.match(leaf.serialNumber, /^[4-7][0-9A-F]{31}$/, '16 bytes, positive, no leading zero')
   t.equal(new Date(leaf.validTo).getTime(), Math.floor(inDays(5).getTime() / 1000) * 1000)
 })

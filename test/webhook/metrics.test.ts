@@ -1,0 +1,100 @@
+import t from 'tap'
+import type { Outcome } from '../../src/admission/handle.js'
+import { MultinetError } from '../../src/errors.js'
+import { inspectCertificate } from '../../src/tls/inspect.js'
+import { WebhookMetrics } from '../../src/webhook/metrics.js'
+import { serverPair, testCa } from '../fixtures/tls/pki.js'
+
+const outcome = (over: Partial<Outcome>): Outcome => ({
+  uid: 'u',
+  endpoint: 'validate',
+  resource: 'pods',
+  operation: 'CREATE',
+  namespace: 'ns',
+  name: 'p',
+  allowed: true,
+  deniedBy: [],
+  reasons: [],
+  warnings: [],
+  patched: false,
+  audits: [],
+  explain: [],
+  ...over,
+})
+
+t.test(
+  'admission requests by endpoint, resource, operation and decision; denials by rule',
+  async (t) => {
+    const m = new WebhookMetrics()
+    m.observeAdmission(outcome({}), 0.002)
+    m.observeAdmission(outcome({ endpoint: 'mutate', patched: true }), 0.004)
+    m.observeAdmission(
+      outcome({ allowed: false, deniedBy: ['policy.denied', 'policy.denied', 'pod.nad-missing'] }),
+      0.001,
+    )
+    m.observeAdmission(
+      outcome({ subResource: 'status', operation: 'UPDATE', audits: ['rule/x'] }),
+      0.001,
+    )
+    const text = await m.registry.metrics()
+    t.match(
+      text,
+      'multinet_admission_requests_total{endpoint="validate",resource="pods",operation="CREATE",decision="allow"} 1',
+    )
+    t.match(
+      text,
+      'multinet_admission_requests_total{endpoint="mutate",resource="pods",operation="CREATE",decision="patch"} 1',
+    )
+    t.match(
+      text,
+      'multinet_admission_requests_total{endpoint="validate",resource="pods",operation="CREATE",decision="deny"} 1',
+    )
+    t.match(
+      text,
+      'multinet_admission_requests_total{endpoint="validate",resource="pods/status",operation="UPDATE",decision="allow"} 1',
+    )
+    t.match(
+      text,
+      'multinet_admission_denials_total{rule="policy.denied"} 1',
+      'one denial counts a rule once',
+    )
+    t.match(text, 'multinet_admission_denials_total{rule="pod.nad-missing"} 1')
+    t.match(text, 'multinet_admission_audits_total{rule="rule/x"} 1')
+    t.match(text, 'multinet_admission_duration_seconds_count{endpoint="validate"} 3')
+    t.match(text, 'multinet_admission_duration_seconds_bucket{le="0.0025",endpoint="mutate"} 0')
+  },
+)
+
+t.test('certificate expiry, reloads and failures; HTTP errors by code', async (t) => {
+  const m = new WebhookMetrics()
+  const info = inspectCertificate(serverPair(testCa()).certPem)
+  m.loaded(info)
+  m.failed(new MultinetError('MN_ERR_TLS_LOAD', 'x'))
+  m.failed(new MultinetError('MN_ERR_TLS_LOAD', 'y'))
+  m.observeError('MN_ERR_HTTP_MEDIA_TYPE')
+  const text = await m.registry.metrics()
+  t.match(
+    text,
+    `multinet_tls_certificate_expiry_timestamp_seconds ${Math.floor(info.notAfter.getTime() / 1000)}`,
+  )
+  t.match(text, 'multinet_tls_reloads_total 1')
+  t.match(text, 'multinet_tls_reload_failures_total 2')
+  t.match(text, 'multinet_http_errors_total{code="MN_ERR_HTTP_MEDIA_TYPE"} 1')
+  t.notMatch(text, 'multinet_cache_objects', 'no cache gauge without a state')
+  t.notMatch(text, 'process_cpu', 'no default metrics unless asked')
+})
+
+t.test('cache sizes are read at scrape time; default metrics on request', async (t) => {
+  let nads = 1
+  const m = new WebhookMetrics({
+    stats: () => ({ nads, namespaces: 2, policyConfigMaps: 3 }),
+    defaultMetrics: true,
+  })
+  t.match(await m.registry.metrics(), 'multinet_cache_objects{kind="nads"} 1')
+  nads = 7
+  const text = await m.registry.metrics()
+  t.match(text, 'multinet_cache_objects{kind="nads"} 7')
+  t.match(text, 'multinet_cache_objects{kind="namespaces"} 2')
+  t.match(text, 'multinet_cache_objects{kind="policy_configmaps"} 3')
+  t.match(text, 'process_cpu_user_seconds_total')
+})
