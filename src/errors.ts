@@ -18,7 +18,7 @@ export const ERRORS = {
   // configuration and start-up
   MN_ERR_CONFIG_INVALID: { status: 500, message: 'invalid configuration: %s' },
   MN_ERR_USAGE: { status: 400, message: '%s' },
-  MN_ERR_FILE_READ: { status: 500, message: 'cannot read %s' },
+  MN_ERR_FILE_READ: { status: 400, message: 'cannot read %s' },
   MN_ERR_MANIFEST_INVALID: { status: 400, message: 'invalid manifest %s' },
   // admission envelope (the API server sent something we cannot answer)
   MN_ERR_REVIEW_MALFORMED: { status: 400, message: 'malformed AdmissionReview: %s' },

@@ -15,6 +15,8 @@ export type { Endpoint } from './pod.js'
 export interface Outcome {
   readonly uid: string
   readonly endpoint: Endpoint
+  /** The object's kind, e.g. Pod, NetworkAttachmentDefinition. */
+  readonly kind: string
   readonly resource: string
   readonly subResource?: string
   readonly operation: string
@@ -54,6 +56,7 @@ export async function handleReview(
   const outcome: Outcome = {
     uid: req.uid,
     endpoint,
+    kind,
     resource: req.resource.resource,
     ...(req.subResource ? { subResource: req.subResource } : {}),
     operation: req.operation,

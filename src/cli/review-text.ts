@@ -7,7 +7,7 @@ export function formatReviewText(
   review: AdmissionReviewResponse,
   patch: readonly PatchOp[],
 ): string {
-  const target = `${outcome.resource} ${outcome.namespace ? `${outcome.namespace}/` : ''}${outcome.name}`
+  const target = `${outcome.kind} ${outcome.namespace ? `${outcome.namespace}/` : ''}${outcome.name}`
   const lines = [`${target}: ${outcome.allowed ? 'ALLOWED' : 'DENIED'}`]
   if (outcome.explain.length > 0) {
     lines.push('decisions:')
