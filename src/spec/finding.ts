@@ -40,6 +40,7 @@ export const RULES = {
   // network-status
   'status.syntax': 'network-status does not parse',
   // NetworkAttachmentDefinition
+  'nad.object': 'not a NetworkAttachmentDefinition object (apiVersion, kind, metadata, spec)',
   'nad.name': 'NAD name not a DNS-1123 label',
   'nad.config-json': 'spec.config is not a JSON object',
   'nad.config-schema': 'spec.config violates the CNI configuration format',

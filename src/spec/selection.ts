@@ -1,0 +1,566 @@
+/**
+ * `k8s.v1.cni.cncf.io/networks` and `v1.multus-cni.io/default-network`: parse, validate and
+ * format network selections (multi-net-spec v1.3 §4, with the Multus `@ifname` extension).
+ * The rules, and where they deliberately differ from the anchors, are in the design notes
+ * ("Decisions where the anchors disagree"). Parsers collect every problem and never throw.
+ */
+import { error, errorsOf, warning, type Finding, type RuleCode } from './finding.js'
+import { isObject, jsonTypeOf, parseJson, pathKey } from './json.js'
+import {
+  dns1123LabelProblem,
+  dns1123SubdomainProblem,
+  infinibandGuidProblem,
+  interfaceNameProblem,
+  ipOrCidrProblem,
+  ipProblem,
+  macProblem,
+} from './names.js'
+import type { Bandwidth, PortMapping, SelectionElement } from './types.js'
+
+export interface SelectionResult {
+  /** The selections in order; empty whenever `findings` holds an error. */
+  readonly elements: SelectionElement[]
+  readonly findings: Finding[]
+}
+
+export interface DefaultNetworkResult {
+  /** The one selected network; absent whenever `findings` holds an error. */
+  readonly element?: SelectionElement
+  readonly findings: Finding[]
+}
+
+type Mutable<T> = { -readonly [K in keyof T]: T[K] }
+
+/** What one item yields: the element, or nothing when it is broken beyond use. */
+interface Parsed {
+  readonly element?: SelectionElement
+  /** An interface was asked for but is invalid: leave it out of the duplicate check. */
+  readonly badInterface: boolean
+}
+
+const BANDWIDTH_KEYS = ['ingressRate', 'ingressBurst', 'egressRate', 'egressBurst'] as const
+const PROTOCOLS = ['TCP', 'UDP', 'SCTP'] as const
+const SPEC_KEYS = [
+  'name',
+  'namespace',
+  'interface',
+  'ips',
+  'mac',
+  'cni-args',
+  'portMappings',
+  'bandwidth',
+  'default-route',
+  'infiniband-guid',
+  'ipam-claim-reference',
+] as const
+/** Keys older Multus releases and the NAD client used (multus #360), and what replaced them. */
+const LEGACY_KEYS: Readonly<Record<string, string>> = {
+  interfaceRequest: 'interface',
+  ipRequest: 'ips',
+  macRequest: 'mac',
+  infinibandGUID: 'infiniband-guid',
+}
+
+/** Parse `k8s.v1.cni.cncf.io/networks`. A blank value selects nothing. */
+export function parseSelections(value: string, podNamespace: string): SelectionResult {
+  return parseAnnotation(value, podNamespace, 'networks')
+}
+
+/** Parse `v1.multus-cni.io/default-network`: exactly one element, in either form. */
+export function parseDefaultNetwork(value: string, podNamespace: string): DefaultNetworkResult {
+  const root = 'default-network'
+  const { elements, findings } = parseAnnotation(value, podNamespace, root)
+  if (errorsOf(findings).length > 0) return { findings }
+  if (elements.length !== 1) {
+    findings.push(
+      error(
+        'selection.default-network',
+        root,
+        `must select exactly one network, got ${elements.length}`,
+      ),
+    )
+    return { findings }
+  }
+  return { element: elements[0]!, findings }
+}
+
+/**
+ * Canonical JSON text for selections: always the JSON form, `namespace` filled in, spec keys
+ * in a fixed order, then the reverse-DNS keys sorted. It parses back to the same elements.
+ */
+export function formatSelections(elements: readonly SelectionElement[]): string {
+  return JSON.stringify(elements.map(canonical))
+}
+
+function canonical(el: SelectionElement): Record<string, unknown> {
+  const out: [string, unknown][] = [
+    ['name', el.name],
+    ['namespace', el.namespace],
+  ]
+  const add = (key: string, value: unknown): void => {
+    if (value !== undefined) out.push([key, value])
+  }
+  add('interface', el.interface)
+  add('ips', el.ips)
+  add('mac', el.mac)
+  add('cni-args', el['cni-args'])
+  add(
+    'portMappings',
+    el.portMappings?.map((pm) => {
+      const entry: Record<string, unknown> = {
+        hostPort: pm.hostPort,
+        containerPort: pm.containerPort,
+        protocol: pm.protocol,
+      }
+      if (pm.hostIP !== undefined) entry.hostIP = pm.hostIP
+      return entry
+    }),
+  )
+  const bw = el.bandwidth
+  add(
+    'bandwidth',
+    bw &&
+      Object.fromEntries(BANDWIDTH_KEYS.filter((k) => bw[k] !== undefined).map((k) => [k, bw[k]])),
+  )
+  add('default-route', el['default-route'])
+  add('infiniband-guid', el['infiniband-guid'])
+  add('ipam-claim-reference', el['ipam-claim-reference'])
+  for (const key of Object.keys(el.extra ?? {}).sort()) out.push([key, el.extra![key]])
+  return Object.fromEntries(out)
+}
+
+function parseAnnotation(value: string, podNamespace: string, root: string): SelectionResult {
+  const findings: Finding[] = []
+  const text = value.trim()
+  let parsed: Parsed[] = []
+  if (text === '') {
+    parsed = []
+  } else if (text.startsWith('[')) {
+    const json = parseJson(text)
+    if (!json.ok) {
+      findings.push(error('selection.syntax', root, json.message))
+    } else {
+      // A valid JSON text that starts with '[' is a list.
+      parsed = (json.value as unknown[]).map((item, i) =>
+        fromJson(item, `${root}[${i}]`, podNamespace, findings),
+      )
+    }
+  } else if (text.startsWith('{') || text.startsWith('"') || text === 'null') {
+    findings.push(error('selection.not-list', root, notListMessage(text)))
+  } else {
+    parsed = text
+      .split(',')
+      .map((item, i) => fromComma(item, `${root}[${i}]`, podNamespace, findings))
+  }
+  checkAcrossElements(parsed, root, text.startsWith('['), findings)
+  const elements = parsed.flatMap((p) => (p.element ? [p.element] : []))
+  return { elements: errorsOf(findings).length > 0 ? [] : elements, findings }
+}
+
+function notListMessage(text: string): string {
+  if (text === 'null') {
+    return 'is JSON null, not a list: write [] or remove the annotation to select no network (a network named "null" is written <namespace>/null)'
+  }
+  const json = parseJson(text)
+  const got = json.ok ? jsonTypeOf(json.value) : `text starting with ${text[0]}`
+  return `must be a JSON list ([{"name": ...}, ...]) or comma-separated network names, got ${got}`
+}
+
+/** One comma-form item: `[<namespace>/]<name>[@<interface>]`, each part trimmed. */
+function fromComma(raw: string, path: string, podNamespace: string, findings: Finding[]): Parsed {
+  const item = raw.trim()
+  const quoted = JSON.stringify(item)
+  /** How to name a part in a message: the item alone when the part is all of it. */
+  const part = (what: string, text: string): string =>
+    text === item ? `${what} ${quoted}` : `${quoted}: ${what} ${JSON.stringify(text)}`
+  const fail = (rule: RuleCode, message: string, badInterface = false) => {
+    findings.push(error(rule, path, message))
+    return { badInterface }
+  }
+  if (item === '') return fail('selection.syntax', 'empty item: remove the extra ","')
+  const slashParts = item.split('/')
+  if (slashParts.length > 2) {
+    return fail(
+      'selection.syntax',
+      `${quoted} has more than one "/": write [<namespace>/]<name>[@<interface>]`,
+    )
+  }
+  const atParts = slashParts[slashParts.length - 1]!.split('@')
+  if (atParts.length > 2) {
+    return fail(
+      'selection.syntax',
+      `${quoted} has more than one "@": write [<namespace>/]<name>[@<interface>]`,
+    )
+  }
+  const namespace = slashParts.length === 2 ? slashParts[0]!.trim() : undefined
+  const name = atParts[0]!.trim()
+  const iface = atParts.length === 2 ? atParts[1]!.trim() : undefined
+
+  const before = findings.length
+  if (namespace === '') {
+    fail(
+      'selection.namespace',
+      `${quoted}: the namespace before "/" is empty; leave out "/" to use the pod's namespace`,
+    )
+  } else if (namespace !== undefined) {
+    const problem = dns1123LabelProblem(namespace)
+    if (problem) fail('selection.namespace', `${part('namespace', namespace)} ${problem}`)
+  }
+  if (name === '') {
+    fail('selection.name', `${quoted}: the network name is empty`)
+  } else {
+    const problem = dns1123LabelProblem(name)
+    if (problem)
+      fail('selection.name', `${part('network name', name)} ${problem}${commaHint(name)}`)
+  }
+  let badInterface = false
+  if (iface === '') {
+    badInterface = true
+    fail(
+      'selection.interface',
+      `${quoted}: the interface name after "@" is empty; leave out "@" to get net<N>`,
+    )
+  } else if (iface !== undefined) {
+    const problem = interfaceNameProblem(iface)
+    if (problem) {
+      badInterface = true
+      fail('selection.interface', `${part('interface name', iface)} ${problem}`)
+    }
+  }
+  if (findings.length > before) return { badInterface }
+  const element: Mutable<SelectionElement> = { name, namespace: namespace ?? podNamespace }
+  if (iface !== undefined) element.interface = iface
+  return { element, badInterface }
+}
+
+/** One JSON-form element: every spec key checked by type and value. */
+function fromJson(item: unknown, path: string, podNamespace: string, findings: Finding[]): Parsed {
+  if (!isObject(item)) {
+    findings.push(
+      error(
+        'selection.element-type',
+        path,
+        `must be an object such as {"name": "net1"}, got ${jsonTypeOf(item)}`,
+      ),
+    )
+    return { badInterface: false }
+  }
+  const before = findings.length
+  const el: Mutable<SelectionElement> = { name: '', namespace: podNamespace }
+  const extra: [string, unknown][] = []
+  let badInterface = false
+  for (const [key, value] of Object.entries(item)) {
+    const p = pathKey(path, key)
+    const fail = (rule: RuleCode, message: string): undefined => {
+      findings.push(error(rule, p, message))
+      return undefined
+    }
+    const text = (rule: RuleCode): string | undefined =>
+      typeof value === 'string' ? value : fail(rule, `must be a string, got ${jsonTypeOf(value)}`)
+    switch (key) {
+      case 'name': {
+        const v = text('selection.name')
+        if (v === undefined) break
+        const problem = dns1123LabelProblem(v)
+        if (v === '') fail('selection.name', 'must not be empty')
+        else if (problem) fail('selection.name', `${show(v)} ${problem}${nameHint(v)}`)
+        else el.name = v
+        break
+      }
+      case 'namespace': {
+        const v = text('selection.namespace')
+        if (v === undefined || v === '') break // empty: the pod's namespace (spec §4.1.2)
+        const problem = dns1123LabelProblem(v)
+        if (problem) fail('selection.namespace', `${show(v)} ${problem}`)
+        else el.namespace = v
+        break
+      }
+      case 'interface': {
+        const v = text('selection.interface')
+        const problem = v === undefined ? 'invalid' : interfaceNameProblem(v)
+        if (problem) {
+          badInterface = true
+          if (v !== undefined) fail('selection.interface', `${show(v)} ${problem}`)
+        } else el.interface = v
+        break
+      }
+      case 'ips':
+        el.ips = ipList(value, p, 'selection.ips', ipOrCidrProblem, false, findings)
+        break
+      case 'mac': {
+        const v = text('selection.mac')
+        const problem = v === undefined ? 'invalid' : macProblem(v)
+        if (!problem) el.mac = v
+        else if (v !== undefined) fail('selection.mac', `${show(v)} ${problem}`)
+        break
+      }
+      case 'cni-args':
+        if (isObject(value)) el['cni-args'] = value
+        else fail('selection.cni-args', `must be an object, got ${jsonTypeOf(value)}`)
+        break
+      case 'portMappings':
+        el.portMappings = portMappings(value, p, findings)
+        break
+      case 'bandwidth':
+        el.bandwidth = bandwidth(value, p, findings)
+        break
+      case 'default-route':
+        el['default-route'] = ipList(value, p, 'selection.default-route', ipProblem, true, findings)
+        break
+      case 'infiniband-guid': {
+        const v = text('selection.infiniband-guid')
+        const problem = v === undefined ? 'invalid' : infinibandGuidProblem(v)
+        if (!problem) el['infiniband-guid'] = v
+        else if (v !== undefined) fail('selection.infiniband-guid', `${show(v)} ${problem}`)
+        break
+      }
+      case 'ipam-claim-reference': {
+        const v = text('selection.ipam-claim-reference')
+        if (v === undefined) break
+        const problem = dns1123SubdomainProblem(v)
+        if (problem)
+          fail('selection.ipam-claim-reference', `${show(v)} ${problem} (the name of an IPAMClaim)`)
+        else el['ipam-claim-reference'] = v
+        break
+      }
+      default:
+        if (key.includes('.')) extra.push([key, value])
+        else findings.push(warning('selection.unknown-key', p, unknownKeyMessage(key)))
+    }
+  }
+  if (!('name' in item)) {
+    findings.push(
+      error(
+        'selection.name',
+        pathKey(path, 'name'),
+        'is required: the name of a NetworkAttachmentDefinition',
+      ),
+    )
+  }
+  if ('ips' in item && 'ipam-claim-reference' in item) {
+    findings.push(
+      error(
+        'selection.ipam-claim-reference',
+        pathKey(path, 'ipam-claim-reference'),
+        'cannot be combined with "ips": the IPAMClaim decides the addresses (spec §4.1.2.1.11)',
+      ),
+    )
+  }
+  if (extra.length > 0) el.extra = Object.fromEntries(extra)
+  return errorsOf(findings.slice(before)).length > 0
+    ? { badInterface }
+    : { element: el, badInterface }
+}
+
+function ipList(
+  value: unknown,
+  path: string,
+  rule: 'selection.ips' | 'selection.default-route',
+  problemOf: (s: string) => string | undefined,
+  mayBeEmpty: boolean,
+  findings: Finding[],
+): string[] | undefined {
+  if (!Array.isArray(value)) {
+    findings.push(error(rule, path, `must be a list of IP addresses, got ${jsonTypeOf(value)}`))
+    return undefined
+  }
+  if (value.length === 0 && !mayBeEmpty) {
+    findings.push(error(rule, path, 'must not be empty: leave the key out instead'))
+    return undefined
+  }
+  const before = findings.length
+  value.forEach((ip: unknown, i) => {
+    const p = `${path}[${i}]`
+    if (typeof ip !== 'string')
+      findings.push(error(rule, p, `must be a string, got ${jsonTypeOf(ip)}`))
+    else {
+      const problem = problemOf(ip)
+      if (problem) findings.push(error(rule, p, `${show(ip)} ${problem}`))
+    }
+  })
+  return findings.length > before ? undefined : (value as string[])
+}
+
+function portMappings(
+  value: unknown,
+  path: string,
+  findings: Finding[],
+): PortMapping[] | undefined {
+  const rule = 'selection.port-mappings'
+  if (!Array.isArray(value)) {
+    findings.push(error(rule, path, `must be a list of port mappings, got ${jsonTypeOf(value)}`))
+    return undefined
+  }
+  if (value.length === 0) {
+    findings.push(error(rule, path, 'must not be empty: leave the key out instead'))
+    return undefined
+  }
+  const before = findings.length
+  const out = value.map((entry: unknown, i): PortMapping | undefined => {
+    const p = `${path}[${i}]`
+    if (!isObject(entry)) {
+      findings.push(
+        error(
+          rule,
+          p,
+          `must be an object with hostPort and containerPort, got ${jsonTypeOf(entry)}`,
+        ),
+      )
+      return undefined
+    }
+    const port = (key: string): number => {
+      const v = entry[key]
+      if (v === undefined) findings.push(error(rule, `${p}.${key}`, 'is required'))
+      else if (typeof v !== 'number' || !Number.isInteger(v) || v < 1 || v > 65535) {
+        findings.push(
+          error(rule, `${p}.${key}`, `must be an integer from 1 to 65535, got ${show(v)}`),
+        )
+      }
+      return v as number
+    }
+    const mapping: Mutable<PortMapping> = {
+      hostPort: port('hostPort'),
+      containerPort: port('containerPort'),
+      protocol: 'TCP',
+    }
+    for (const [key, v] of Object.entries(entry)) {
+      if (key === 'hostPort' || key === 'containerPort') continue
+      const kp = pathKey(p, key)
+      if (key === 'protocol') {
+        const upper = typeof v === 'string' ? v.toUpperCase() : undefined
+        if (upper === 'TCP' || upper === 'UDP' || upper === 'SCTP') mapping.protocol = upper
+        else
+          findings.push(
+            error(rule, kp, `must be one of ${PROTOCOLS.join(', ')} (any case), got ${show(v)}`),
+          )
+      } else if (key === 'hostIP') {
+        const problem =
+          typeof v === 'string' ? ipProblem(v) : `must be a string, got ${jsonTypeOf(v)}`
+        if (problem)
+          findings.push(error(rule, kp, typeof v === 'string' ? `${show(v)} ${problem}` : problem))
+        else mapping.hostIP = v as string
+      } else {
+        findings.push(
+          warning(
+            rule,
+            kp,
+            `unknown port-mapping key "${key}" is ignored (known: hostPort, containerPort, protocol, hostIP)`,
+          ),
+        )
+      }
+    }
+    return mapping
+  })
+  return errorsOf(findings.slice(before)).length > 0 ? undefined : (out as PortMapping[])
+}
+
+function bandwidth(value: unknown, path: string, findings: Finding[]): Bandwidth | undefined {
+  const rule = 'selection.bandwidth'
+  if (!isObject(value)) {
+    findings.push(error(rule, path, `must be an object, got ${jsonTypeOf(value)}`))
+    return undefined
+  }
+  const before = findings.length
+  const out: Mutable<Bandwidth> = {}
+  for (const [key, v] of Object.entries(value)) {
+    const p = pathKey(path, key)
+    if (!(BANDWIDTH_KEYS as readonly string[]).includes(key)) {
+      findings.push(
+        warning(
+          rule,
+          p,
+          `unknown bandwidth key "${key}" is ignored (known: ${BANDWIDTH_KEYS.join(', ')})`,
+        ),
+      )
+    } else if (typeof v !== 'number' || !Number.isSafeInteger(v) || v <= 0) {
+      findings.push(
+        error(rule, p, `must be a positive integer (bits or bits per second), got ${show(v)}`),
+      )
+    } else {
+      out[key as (typeof BANDWIDTH_KEYS)[number]] = v
+    }
+  }
+  for (const dir of ['ingress', 'egress'] as const) {
+    if (`${dir}Burst` in value && !(`${dir}Rate` in value)) {
+      findings.push(
+        error(rule, `${path}.${dir}Burst`, `needs ${dir}Rate: a burst without its rate is invalid`),
+      )
+    }
+  }
+  return errorsOf(findings.slice(before)).length > 0 ? undefined : out
+}
+
+/** Checks that look at all elements: interface names and the one default-route. */
+function checkAcrossElements(
+  parsed: readonly Parsed[],
+  root: string,
+  jsonForm: boolean,
+  findings: Finding[],
+): void {
+  const interfaces = new Map<string, number>()
+  let defaultRoute: number | undefined
+  parsed.forEach(({ element, badInterface }, i) => {
+    if (!element) return
+    const path = `${root}[${i}]`
+    if (!badInterface) {
+      // Multus names a secondary network without an interface net<N>, N its 1-based position.
+      const name = element.interface ?? `net${i + 1}`
+      const first = interfaces.get(name)
+      if (first === undefined) interfaces.set(name, i)
+      else {
+        const how =
+          element.interface === undefined ? ` (its implicit name: net<N> by position)` : ''
+        findings.push(
+          error(
+            'selection.duplicate-interface',
+            element.interface !== undefined && jsonForm ? `${path}.interface` : path,
+            `interface "${name}"${how} is already used by ${root}[${first}] (${describe(parsed[first]!.element!)}); give one of them another interface`,
+          ),
+        )
+      }
+    }
+    if (element['default-route'] !== undefined) {
+      if (defaultRoute === undefined) defaultRoute = i
+      else {
+        findings.push(
+          error(
+            'selection.default-route',
+            `${path}.default-route`,
+            `only one selection may carry default-route, and ${root}[${defaultRoute}] already does`,
+          ),
+        )
+      }
+    }
+  })
+}
+
+function describe(el: SelectionElement): string {
+  return `${el.namespace}/${el.name}${el.interface ? `@${el.interface}` : ''}`
+}
+
+function commaHint(name: string): string {
+  return /["{}[\]]/.test(name)
+    ? ' (the comma form takes bare names; the JSON form starts with "[")'
+    : ''
+}
+
+function nameHint(name: string): string {
+  if (name.includes('/')) return ' (put the namespace in "namespace")'
+  if (name.includes('@')) return ' (put the interface name in "interface")'
+  return ''
+}
+
+function unknownKeyMessage(key: string): string {
+  const base = `"${key}" is not a multi-net-spec key and is ignored; keys without a "." are reserved by the spec, so put your own data under a reverse-DNS key such as "org.example.${key}"`
+  const legacy = Object.hasOwn(LEGACY_KEYS, key) ? LEGACY_KEYS[key] : undefined
+  if (legacy) return `${base} ("${key}" is an old Multus key: use "${legacy}")`
+  const sameButCase = SPEC_KEYS.find((k) => k.toLowerCase() === key.toLowerCase())
+  if (sameButCase) return `${base} (keys are case-sensitive: did you mean "${sameButCase}"?)`
+  return base
+}
+
+/** A value as it appears in a message, shortened when long. */
+function show(value: unknown): string {
+  const text = JSON.stringify(value) ?? String(value)
+  return text.length > 80 ? `${text.slice(0, 77)}...` : text
+}

@@ -1,0 +1,41 @@
+import t from 'tap'
+import { MAX_JSON_DEPTH, isObject, jsonTypeOf, parseJson, pathKey } from '../../src/spec/json.js'
+
+t.test('parseJson reports instead of throwing', async (t) => {
+  t.same(parseJson('{"a":[1]}'), { ok: true, value: { a: [1] } })
+  t.match(parseJson('{'), { ok: false, message: /^invalid JSON: / })
+  t.match(parseJson(''), { ok: false })
+})
+
+t.test('nesting is bounded, and brackets inside strings do not count', async (t) => {
+  const deep = (n: number) => `${'['.repeat(n)}${']'.repeat(n)}`
+  t.equal(parseJson(deep(MAX_JSON_DEPTH)).ok, true)
+  t.match(parseJson(deep(MAX_JSON_DEPTH + 1)), { ok: false, message: /nested deeper than 64/ })
+  t.match(parseJson(deep(200_000)), { ok: false }, 'far too deep to write back is refused early')
+  const brackets = JSON.stringify({ s: '['.repeat(100), e: '\\"[[[' })
+  t.same(parseJson(brackets), { ok: true, value: JSON.parse(brackets) })
+})
+
+t.test('jsonTypeOf names every kind of value', async (t) => {
+  const cases: [unknown, string][] = [
+    [undefined, 'nothing'],
+    [null, 'null'],
+    [[], 'a list'],
+    ['', 'a string'],
+    [0, 'a number'],
+    [false, 'a boolean'],
+    [{}, 'an object'],
+    [1n, 'bigint'],
+  ]
+  for (const [value, word] of cases) t.equal(jsonTypeOf(value), word)
+})
+
+t.test('isObject and pathKey', async (t) => {
+  t.equal(isObject({}), true)
+  t.equal(isObject([]), false)
+  t.equal(isObject(null), false)
+  t.equal(pathKey('a', 'default-route'), 'a.default-route')
+  t.equal(pathKey('a', 'k8s.v1.cni.cncf.io/x'), 'a["k8s.v1.cni.cncf.io/x"]')
+  t.equal(pathKey('a', ''), 'a[""]')
+  t.equal(pathKey('a', '0'), 'a["0"]')
+})
