@@ -1,0 +1,182 @@
+/**
+ * The cluster state read from a folder of manifests: the offline twin of kube-state.ts, for
+ * `multinet review --state DIR` (strict: any broken manifest is an error naming the file) and
+ * for the dev mode (watching: edits apply within a second; a broken file keeps its last good
+ * content, and sync().problems says which file and why until it is fixed).
+ *
+ * What the folder means is decided in manifests.ts (one file) and folder-merge.ts (all files).
+ */
+import { readFile } from 'node:fs/promises'
+import type { Logger } from 'pino'
+import type { AdmissionOptions } from '../admission/options.js'
+import type { NadInfo, SyncStatus } from '../admission/state.js'
+import { messageOf, MultinetError } from '../errors.js'
+import { scanFolder } from './folder-scan.js'
+import { mergeFolder, nadKey, type FolderIndex } from './folder-merge.js'
+import { parseManifests, type ManifestContent } from './manifests.js'
+import { PolicySet } from './policy-set.js'
+import type { StateSource } from './source.js'
+
+export interface FileStateOptions {
+  readonly watch: boolean
+  readonly logger: Logger
+  readonly options: AdmissionOptions
+  readonly strict?: boolean
+}
+
+/** Well inside the promised second, and cheap: a stat per file. */
+export const POLL_INTERVAL_MS = 250
+
+interface FileEntry {
+  sig: string
+  /** The last content that parsed; undefined if the file never did. */
+  content: ManifestContent | undefined
+  problems: readonly string[]
+}
+
+const EMPTY_INDEX: FolderIndex = {
+  nads: new Map(),
+  namespaces: new Map(),
+  policyConfigMaps: [],
+  problems: [],
+}
+
+class FolderState {
+  private readonly files = new Map<string, FileEntry>()
+  private index = EMPTY_INDEX
+  /** Why the folder itself cannot be read (it was removed, say); undefined when it can. */
+  folderError: string | undefined
+  private readonly policies: PolicySet
+  private timer: NodeJS.Timeout | undefined
+  private running: Promise<void> | undefined
+  private closed = false
+
+  constructor(
+    private readonly dir: string,
+    private readonly opts: FileStateOptions,
+  ) {
+    const { policyNamespace: namespace, policyLabel: label } = opts.options
+    this.policies = new PolicySet({ namespace, label, logger: opts.logger })
+  }
+
+  problems(): string[] {
+    const files = [...this.files.values()].flatMap((f) => f.problems)
+    const folder = this.folderError === undefined ? [] : [`${this.dir}: ${this.folderError}`]
+    return [...folder, ...files, ...this.index.problems, ...this.policies.problems()]
+  }
+
+  /** Re-reads what changed since the last call; the first call reads everything. */
+  async reload(): Promise<void> {
+    let seen: Map<string, string>
+    try {
+      seen = await scanFolder(this.dir)
+      this.folderError = undefined
+    } catch (err) {
+      this.folderError = `cannot read the folder: ${messageOf(err)}`
+      this.opts.logger.warn({ dir: this.dir, err: messageOf(err) }, 'state folder unreadable')
+      return
+    }
+    const changed: string[] = []
+    for (const file of this.files.keys()) {
+      if (!seen.has(file)) {
+        this.files.delete(file)
+        changed.push(file)
+      }
+    }
+    for (const [file, sig] of seen) {
+      if (this.files.get(file)?.sig === sig) continue
+      changed.push(file)
+      await this.readFile(file, sig)
+    }
+    if (changed.length === 0) return
+    this.index = mergeFolder(
+      [...this.files].flatMap(([file, e]) => (e.content ? [[file, e.content] as const] : [])),
+    )
+    this.policies.update(this.index.policyConfigMaps)
+    const { nads, namespaces, policyConfigMaps } = this.index
+    this.opts.logger.info(
+      {
+        changed,
+        nads: nads.size,
+        namespaces: namespaces.size,
+        policyConfigMaps: policyConfigMaps.length,
+        problems: this.problems().length,
+      },
+      'state folder read',
+    )
+  }
+
+  private async readFile(file: string, sig: string): Promise<void> {
+    const previous = this.files.get(file)?.content
+    let text: string
+    try {
+      text = await readFile(file, 'utf8')
+    } catch (err) {
+      const problems = [`${file}: cannot read: ${messageOf(err)}`]
+      this.files.set(file, { sig, content: previous, problems })
+      return
+    }
+    const parsed = parseManifests(file, text, this.opts.options)
+    if (parsed.ok) {
+      this.files.set(file, { sig, content: parsed.content, problems: [] })
+      return
+    }
+    this.files.set(file, { sig, content: previous, problems: parsed.problems })
+    const kept = previous ? 'its previous content stays in use' : 'nothing of it is used'
+    this.opts.logger.warn({ file, problems: parsed.problems }, `broken manifest; ${kept}`)
+  }
+
+  watch(): void {
+    const tick = (): void => {
+      this.timer = setTimeout(() => {
+        this.running = this.reload().finally(() => {
+          this.running = undefined
+          if (!this.closed) tick()
+        })
+      }, POLL_INTERVAL_MS)
+      this.timer.unref()
+    }
+    tick()
+  }
+
+  source(): StateSource {
+    const sync = (): SyncStatus => ({ synced: true, problems: this.problems() })
+    return {
+      getNad: (namespace, name) => this.index.nads.get(nadKey(namespace, name)),
+      // The folder is the source: there is nothing more to look up than what was read.
+      fetchNad: async (namespace, name): Promise<NadInfo | undefined> =>
+        this.index.nads.get(nadKey(namespace, name)),
+      namespaceLabels: (namespace) => this.index.namespaces.get(namespace),
+      policy: () => this.policies.policy(),
+      sync,
+      waitForSync: async () => true,
+      stats: () => ({
+        nads: this.index.nads.size,
+        namespaces: this.index.namespaces.size,
+        policyConfigMaps: this.index.policyConfigMaps.length,
+        policyErrors: this.policies.problems().length,
+      }),
+      close: async () => {
+        this.closed = true
+        clearTimeout(this.timer)
+        await this.running
+      },
+    }
+  }
+}
+
+export async function openFileState(dir: string, opts: FileStateOptions): Promise<StateSource> {
+  const state = new FolderState(dir, opts)
+  await state.reload()
+  if (state.folderError !== undefined) {
+    throw new MultinetError('MN_ERR_FILE_READ', `${dir}: ${state.folderError}`)
+  }
+  const problems = state.problems()
+  if (opts.strict && problems.length > 0) {
+    throw new MultinetError('MN_ERR_MANIFEST_INVALID', problems.join('; '), {
+      details: { problems },
+    })
+  }
+  if (opts.watch) state.watch()
+  return state.source()
+}

@@ -1,0 +1,220 @@
+/**
+ * The cluster state from the API server: three reflectors (list + watch) keep NADs of all
+ * namespaces, Namespace labels and the policy ConfigMaps of the webhook's namespace in memory,
+ * so admission never calls the API on its hot path (network-resources-injector GETs each NAD
+ * per request and times out at scale, its issue #101). The one exception is a NAD the cache does
+ * not have yet: it is looked up once, with a short timeout, and a miss is not remembered.
+ *
+ * `openKubeState` returns as soon as the watches are started. `sync().synced` turns true after
+ * the first full list of all three; a watch that goes down later keeps the cache serving and
+ * shows in `sync().problems` and `stats().sources[*].staleSeconds` until it is back.
+ */
+import { CoreV1Api, CustomObjectsApi, Watch, type KubeConfig } from '@kubernetes/client-node'
+import type { Logger } from 'pino'
+import { field, metadataOf, stringField, stringMap } from '../admission/object.js'
+import type { AdmissionOptions } from '../admission/options.js'
+import type { NadInfo, SyncStatus } from '../admission/state.js'
+import { isDns1123Label } from '../spec/names.js'
+import { nadKey } from './folder-merge.js'
+import { loadKubeConfig } from './kube-config.js'
+import { abortable, describeError, httpStatusOf, type ListPage } from './list-watch.js'
+import { storedNad } from './nad-info.js'
+import { PolicySet, type PolicyConfigMap } from './policy-set.js'
+import { Reflector, type ReflectorOptions } from './reflector.js'
+import type { StateSource } from './source.js'
+
+export interface KubeStateOptions {
+  /** `--kubeconfig`; without it `KUBECONFIG`, then the in-cluster service account. */
+  readonly kubeconfig?: string
+  /** The webhook's namespace: policy ConfigMaps are watched here only. */
+  readonly namespace: string
+  readonly logger: Logger
+  readonly options: AdmissionOptions
+  /** Bound on the direct lookup of a NAD missing from the cache (default 2000 ms). */
+  readonly fetchTimeoutMs?: number
+  /** A ready client configuration (tests); wins over `kubeconfig`. */
+  readonly kubeConfig?: KubeConfig
+  /** Reflector tuning (tests shorten the backoff). */
+  readonly reflector?: Partial<Omit<ReflectorOptions, 'watcher' | 'logger' | 'onChange'>>
+}
+
+export const NAD_API = {
+  group: 'k8s.cni.cncf.io',
+  version: 'v1',
+  plural: 'network-attachment-definitions',
+} as const
+
+const DEFAULT_FETCH_TIMEOUT_MS = 2000
+
+/** A list response of either client flavour (typed: `_continue`; custom objects: `continue`). */
+function pageOf(list: unknown): ListPage {
+  const meta = field(list, 'metadata')
+  const items = field(list, 'items')
+  return {
+    items: Array.isArray(items) ? items : [],
+    resourceVersion: stringField(meta, 'resourceVersion') ?? '',
+    continueToken: stringField(meta, '_continue') ?? stringField(meta, 'continue'),
+  }
+}
+
+export async function openKubeState(opts: KubeStateOptions): Promise<StateSource> {
+  const kc = opts.kubeConfig ?? loadKubeConfig({ kubeconfig: opts.kubeconfig, env: process.env })
+  const { options, namespace } = opts
+  const log = opts.logger.child({ component: 'kube-state' })
+  if (namespace !== options.policyNamespace) {
+    log.warn(
+      { namespace, policyNamespace: options.policyNamespace },
+      'watching policy ConfigMaps in a namespace other than the policy namespace admission checks',
+    )
+  }
+  const custom = kc.makeApiClient(CustomObjectsApi)
+  const core = kc.makeApiClient(CoreV1Api)
+  const listeners = new Set<() => void>()
+  const notify = (): void => listeners.forEach((l) => l())
+  const base = { ...opts.reflector, watcher: new Watch(kc), logger: log }
+  const policies = new PolicySet({ namespace, label: options.policyLabel, logger: log })
+
+  const nads = new Reflector<NadInfo>(
+    {
+      name: 'nads',
+      path: `/apis/${NAD_API.group}/${NAD_API.version}/${NAD_API.plural}`,
+      list: (page, signal) =>
+        custom
+          .listClusterCustomObject(
+            { ...NAD_API, limit: page.limit, _continue: page.continueToken },
+            abortable(signal),
+          )
+          .then(pageOf),
+      keyOf: (obj) => {
+        const m = metadataOf(obj)
+        return m.name ? nadKey(m.namespace || 'default', m.name) : undefined
+      },
+      convert: (obj, key) => {
+        const { nad, problems } = storedNad(obj, options)
+        if (problems.length > 0) log.warn({ nad: key, problems }, 'stored NAD does not validate')
+        if (nad === undefined) throw new Error('NAD without a name')
+        return nad
+      },
+    },
+    { ...base, onChange: notify },
+  )
+
+  const namespaces = new Reflector<Readonly<Record<string, string>>>(
+    {
+      name: 'namespaces',
+      path: '/api/v1/namespaces',
+      list: (page, signal) =>
+        core
+          .listNamespace({ limit: page.limit, _continue: page.continueToken }, abortable(signal))
+          .then(pageOf),
+      keyOf: (obj) => metadataOf(obj).name || undefined,
+      convert: (obj) => stringMap(field(field(obj, 'metadata'), 'labels')),
+    },
+    { ...base, onChange: notify },
+  )
+
+  const labelSelector = `${options.policyLabel}=true`
+  const configMaps: Reflector<PolicyConfigMap> = new Reflector<PolicyConfigMap>(
+    {
+      name: 'policy-configmaps',
+      path: `/api/v1/namespaces/${namespace}/configmaps`,
+      labelSelector,
+      list: (page, signal) =>
+        core
+          .listNamespacedConfigMap(
+            { namespace, labelSelector, limit: page.limit, _continue: page.continueToken },
+            abortable(signal),
+          )
+          .then(pageOf),
+      keyOf: (obj) => metadataOf(obj).name || undefined,
+      convert: (obj) => {
+        const m = metadataOf(obj)
+        const data = stringMap(field(obj, 'data'))
+        return { name: m.name, namespace: m.namespace, labels: m.labels, data, origin: '' }
+      },
+    },
+    {
+      ...base,
+      onChange: () => {
+        policies.update(configMaps.values())
+        notify()
+      },
+    },
+  )
+
+  const reflectors = [nads, namespaces, configMaps]
+  const synced = (): boolean => reflectors.every((r) => r.isSynced())
+  const timeoutMs = opts.fetchTimeoutMs ?? DEFAULT_FETCH_TIMEOUT_MS
+  const inflight = new Map<string, Promise<NadInfo | undefined>>()
+
+  /** One GET; 404 and failures both read as "not there" (admission denies, the log says why). */
+  const lookup = async (ns: string, name: string, key: string): Promise<NadInfo | undefined> => {
+    try {
+      const signal = AbortSignal.timeout(timeoutMs)
+      const obj: unknown = await custom.getNamespacedCustomObject(
+        { ...NAD_API, namespace: ns, name },
+        abortable(signal),
+      )
+      const { nad, problems } = storedNad(obj, options)
+      log.info({ nad: key, problems }, 'NAD found by direct lookup before its watch event')
+      return nad
+    } catch (err) {
+      if (httpStatusOf(err) !== 404) {
+        log.warn({ nad: key, err: describeError(err), timeoutMs }, 'direct NAD lookup failed')
+      }
+      return undefined
+    }
+  }
+
+  log.info({ server: kc.getCurrentCluster()?.server, namespace }, 'starting cluster watches')
+  reflectors.forEach((r) => r.start())
+
+  return {
+    getNad: (ns, name) => nads.get(nadKey(ns, name)),
+    fetchNad: (ns, name) => {
+      const key = nadKey(ns, name)
+      const cached = nads.get(key)
+      if (cached !== undefined) return Promise.resolve(cached)
+      // Names come from parsed annotations already; this keeps odd ones off the URL anyway.
+      if (!isDns1123Label(ns) || !isDns1123Label(name)) return Promise.resolve(undefined)
+      let pending = inflight.get(key)
+      if (pending === undefined) {
+        pending = lookup(ns, name, key).finally(() => inflight.delete(key))
+        inflight.set(key, pending)
+      }
+      return pending
+    },
+    namespaceLabels: (ns) => namespaces.get(ns),
+    policy: () => policies.policy(),
+    sync: (): SyncStatus => ({
+      synced: synced(),
+      problems: [...reflectors.flatMap((r) => r.problem() ?? []), ...policies.problems()],
+    }),
+    waitForSync: (ms) =>
+      new Promise<boolean>((resolve) => {
+        if (synced()) return resolve(true)
+        const check = (): void => {
+          if (!synced()) return
+          clearTimeout(timer)
+          listeners.delete(check)
+          resolve(true)
+        }
+        const timer = setTimeout(() => {
+          listeners.delete(check)
+          resolve(false)
+        }, ms)
+        listeners.add(check)
+      }),
+    stats: () => ({
+      nads: nads.size,
+      namespaces: namespaces.size,
+      policyConfigMaps: configMaps.size,
+      sources: Object.fromEntries(reflectors.map((r) => [r.name, r.counters()])),
+      policyErrors: policies.problems().length,
+    }),
+    close: async () => {
+      reflectors.forEach((r) => r.stop())
+      listeners.clear()
+    },
+  }
+}

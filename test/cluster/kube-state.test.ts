@@ -1,0 +1,259 @@
+import t, { type Test } from 'tap'
+import { DEFAULT_ADMISSION_OPTIONS } from '../../src/admission/options.js'
+import { openKubeState, type KubeStateOptions } from '../../src/cluster/kube-state.js'
+import type { StateSource } from '../../src/cluster/source.js'
+import { FakeApiServer } from '../fixtures/cluster/fake-apiserver.js'
+import { until } from '../fixtures/cluster/fake-watcher.js'
+import { captureLogger } from '../fixtures/cluster/log-capture.js'
+
+const NS = 'multinet-system'
+const LABEL = 'multinet.io/policy'
+
+const nad = (namespace: string, name: string, config = '{"type":"bridge"}', labels = {}) => ({
+  apiVersion: 'k8s.cni.cncf.io/v1',
+  kind: 'NetworkAttachmentDefinition',
+  metadata: { namespace, name, labels },
+  spec: { config },
+})
+const namespace = (name: string, labels: Record<string, string> = {}) => ({
+  apiVersion: 'v1',
+  kind: 'Namespace',
+  metadata: { name, labels: { 'kubernetes.io/metadata.name': name, ...labels } },
+})
+const policyCm = (name: string, text: string, labelValue = 'true') => ({
+  apiVersion: 'v1',
+  kind: 'ConfigMap',
+  metadata: { namespace: NS, name, labels: { [LABEL]: labelValue } },
+  data: { 'policy.yaml': text },
+})
+const POLICY = 'apiVersion: multinet.io/v1alpha1\nglobalNamespaces: [default, shared]\n'
+
+async function open(
+  t: Test,
+  fake: FakeApiServer,
+  extra: Partial<KubeStateOptions> = {},
+): Promise<{ state: StateSource; lines: ReturnType<typeof captureLogger>['lines'] }> {
+  const { logger, lines } = captureLogger()
+  const state = await openKubeState({
+    namespace: NS,
+    logger,
+    options: DEFAULT_ADMISSION_OPTIONS,
+    kubeConfig: fake.kubeConfig(),
+    fetchTimeoutMs: 300,
+    reflector: { backoff: { initialMs: 5, maxMs: 20, factor: 2, jitter: 0 }, pageSize: 2 },
+    ...extra,
+  })
+  t.teardown(() => state.close())
+  return { state, lines }
+}
+
+async function started(t: Test): Promise<FakeApiServer> {
+  const fake = await FakeApiServer.start()
+  t.teardown(() => fake.close())
+  fake.apply('namespaces', namespace('default'))
+  fake.apply('namespaces', namespace('team-a', { tier: 'gold' }))
+  fake.apply('nads', nad('default', 'br'))
+  fake.apply('nads', nad('team-a', 'mac', '{"plugins":[{"type":"macvlan"},{"type":"tuning"}]}'))
+  fake.apply('nads', nad('team-a', 'sriov', ''))
+  fake.apply('configmaps', policyCm('base', POLICY))
+  return fake
+}
+
+t.test('fills the caches from paged lists and reports sync', async (t) => {
+  const fake = await started(t)
+  const { state } = await open(t, fake)
+  t.equal(await state.waitForSync!(5000), true)
+  t.same(state.sync(), { synced: true, problems: [] })
+  t.same(state.getNad('team-a', 'mac'), {
+    namespace: 'team-a',
+    name: 'mac',
+    labels: {},
+    annotations: {},
+    cniTypes: ['macvlan', 'tuning'],
+  })
+  t.same(state.getNad('team-a', 'sriov')?.cniTypes, [], 'config on disk')
+  t.same(state.namespaceLabels('team-a'), {
+    'kubernetes.io/metadata.name': 'team-a',
+    tier: 'gold',
+  })
+  t.equal(state.namespaceLabels('nope'), undefined)
+  t.same(state.policy().sources, ['base'])
+  t.same(state.policy().globalNamespaces, ['default', 'shared'])
+  t.match(state.stats(), {
+    nads: 3,
+    namespaces: 2,
+    policyConfigMaps: 1,
+    policyErrors: 0,
+    sources: { nads: { reconnects: 0, relists: 0, failures: 0, staleSeconds: 0 } },
+  })
+  t.ok(
+    fake.requests.some((r) => r.includes('network-attachment-definitions?continue=2&limit=2')),
+    'NADs were listed in pages',
+  )
+  t.ok(
+    fake.requests.some((r) => r.includes('labelSelector=multinet.io%2Fpolicy%3Dtrue')),
+    'only labelled ConfigMaps are asked for',
+  )
+  t.equal(await state.waitForSync!(1), true, 'already synced: at once')
+})
+
+t.test('follows adds, updates and deletes', async (t) => {
+  const fake = await started(t)
+  const { state } = await open(t, fake)
+  await state.waitForSync!(5000)
+  fake.apply('nads', nad('team-a', 'new', '{"type":"ipvlan"}', { plane: 'data' }))
+  await until(() => state.getNad('team-a', 'new') !== undefined, 1000)
+  t.same(state.getNad('team-a', 'new')?.labels, { plane: 'data' })
+  fake.remove('nads', nad('default', 'br'))
+  await until(() => state.getNad('default', 'br') === undefined, 1000)
+  fake.apply('namespaces', namespace('team-a', { tier: 'silver' }))
+  await until(() => state.namespaceLabels('team-a')?.tier === 'silver', 1000)
+  fake.apply('configmaps', policyCm('extra', 'apiVersion: multinet.io/v1alpha1\n'))
+  await until(() => state.policy().sources.length === 2, 1000)
+  t.same(state.policy().sources, ['base', 'extra'])
+  fake.remove('configmaps', policyCm('extra', ''))
+  await until(() => state.policy().sources.length === 1, 1000)
+})
+
+t.test('an invalid policy ConfigMap keeps the last good policy and says why', async (t) => {
+  const fake = await started(t)
+  const { state, lines } = await open(t, fake)
+  await state.waitForSync!(5000)
+  fake.apply('configmaps', policyCm('zz-broken', 'apiVersion: multinet.io/v1alpha1\nrules: 7\n'))
+  await until(() => state.sync().problems.length > 0, 1000)
+  const [first, last] = state.sync().problems
+  t.match(first, /^ConfigMap multinet-system\/zz-broken: policy\.yaml: rules/)
+  t.equal(last, 'the last valid policy stays in force (base)')
+  t.same(state.policy().sources, ['base'])
+  t.ok(state.sync().synced, 'still ready: the cache is fine')
+  t.equal(state.stats().policyErrors, 2)
+  t.ok(lines.some((l) => l.msg === 'policy ConfigMaps invalid'))
+  fake.apply('configmaps', policyCm('zz-broken', 'apiVersion: multinet.io/v1alpha1\n'))
+  await until(() => state.sync().problems.length === 0, 1000)
+  t.same(state.policy().sources, ['base', 'zz-broken'])
+})
+
+t.test('relists after 410 Gone and counts reconnects', async (t) => {
+  const fake = await started(t)
+  const { state, lines } = await open(t, fake)
+  await state.waitForSync!(5000)
+  await until(() => fake.openWatches === 3)
+  fake.remove('nads', nad('default', 'br'))
+  await until(() => state.getNad('default', 'br') === undefined, 1000)
+  fake.compact()
+  fake.endWatches('gone')
+  await until(() => state.stats().sources!.nads!.relists === 1, 2000)
+  fake.apply('nads', nad('default', 'after'))
+  await until(() => state.getNad('default', 'after') !== undefined, 1000)
+  const s = state.stats().sources!
+  t.match(s, {
+    nads: { relists: 1, reconnects: 1 },
+    namespaces: { relists: 1 },
+    'policy-configmaps': { relists: 1 },
+  })
+  await until(() => fake.openWatches === 3)
+  fake.endWatches('clean') // a server-side timeout: resume without a relist
+  const all = () => Object.values(state.stats().sources!)
+  await until(() => all().every((c) => c.reconnects === 2), 2000)
+  t.equal(state.stats().sources!.nads!.relists, 1)
+  t.ok(lines.filter((l) => l.msg === 'watch reconnecting').length >= 6, 'each reconnect logged')
+})
+
+t.test('a failing list keeps the state unready and says why, then recovers', async (t) => {
+  const fake = await started(t)
+  fake.failLists = 4
+  const { state } = await open(t, fake)
+  t.equal(await state.waitForSync!(1), false, 'not synced within 1 ms')
+  await until(() => state.sync().problems.some((p) => p.includes('etcd is sad')), 2000)
+  t.notOk(state.sync().synced)
+  t.match(state.sync().problems.join('\n'), /initial list not complete \(HTTP 500: etcd is sad\)/)
+  t.equal(await state.waitForSync!(5000), true)
+  t.same(state.sync().problems, [])
+  const failures = Object.values(state.stats().sources!).reduce((n, s) => n + s.failures, 0)
+  t.equal(failures, 4)
+})
+
+t.test('a watch that cannot reconnect keeps serving and reports staleness', async (t) => {
+  const fake = await started(t)
+  const { state } = await open(t, fake)
+  await state.waitForSync!(5000)
+  await fake.close()
+  await until(() => state.sync().problems.length === 3, 2000)
+  t.ok(state.sync().synced, 'synced stays true: the cache is served')
+  t.match(state.sync().problems[0], /^nads: watch down for \d+\.\ds \(.*ECONNREFUSED.*\); serving/)
+  t.ok(state.getNad('team-a', 'mac'), 'still answering from memory')
+  await until(() => state.stats().sources!.nads!.staleSeconds > 0.05, 2000)
+})
+
+t.test('a NAD not yet in the cache is looked up once, and a miss is not kept', async (t) => {
+  const fake = await started(t)
+  const { state, lines } = await open(t, fake)
+  await state.waitForSync!(5000)
+  const fresh = nad('team-a', 'fresh', '{"type":"vlan"}')
+  fake.putQuietly('nads', fresh)
+  t.equal(state.getNad('team-a', 'fresh'), undefined, 'the watch has not said anything')
+  const [a, b] = await Promise.all([
+    state.fetchNad('team-a', 'fresh'),
+    state.fetchNad('team-a', 'fresh'),
+  ])
+  t.same(a?.cniTypes, ['vlan'])
+  t.equal(a, b)
+  const gets = fake.requests.filter((r) =>
+    r.includes('/namespaces/team-a/network-attachment-definitions/fresh'),
+  )
+  t.equal(gets.length, 1, 'concurrent lookups share one GET')
+  t.equal(state.getNad('team-a', 'fresh'), undefined, 'a lookup does not write the cache')
+  t.ok(lines.some((l) => l.msg === 'NAD found by direct lookup before its watch event'))
+
+  fake.removeQuietly('nads', fresh)
+  t.equal(await state.fetchNad('team-a', 'fresh'), undefined, '404: no such NAD')
+  fake.putQuietly('nads', fresh)
+  t.ok(await state.fetchNad('team-a', 'fresh'), 'the miss was not remembered')
+
+  t.same(await state.fetchNad('team-a', 'mac'), state.getNad('team-a', 'mac'), 'cached: no call')
+  const before = fake.requests.length
+  t.equal(await state.fetchNad('Team_A', 'x'), undefined, 'not a valid name: no call')
+  t.equal(fake.requests.length, before)
+})
+
+t.test('a slow lookup gives up after the timeout', async (t) => {
+  const fake = await started(t)
+  const { state, lines } = await open(t, fake, { fetchTimeoutMs: 50 })
+  await state.waitForSync!(5000)
+  fake.getDelayMs = 2000
+  fake.putQuietly('nads', nad('team-a', 'slow'))
+  const started_ = Date.now()
+  t.equal(await state.fetchNad('team-a', 'slow'), undefined)
+  t.ok(Date.now() - started_ < 1500, 'did not wait for the server')
+  t.ok(lines.some((l) => l.msg === 'direct NAD lookup failed' && l.timeoutMs === 50))
+})
+
+t.test('a stored NAD that does not validate is cached anyway, and logged', async (t) => {
+  const fake = await started(t)
+  fake.apply('nads', nad('team-a', 'broken', '{"plugins": 3}'))
+  const { state, lines } = await open(t, fake)
+  await state.waitForSync!(5000)
+  t.ok(state.getNad('team-a', 'broken'), 'it exists: the agent decides')
+  t.ok(lines.some((l) => l.msg === 'stored NAD does not validate' && l.nad === 'team-a/broken'))
+})
+
+t.test('warns when the watched namespace is not the policy namespace', async (t) => {
+  const fake = await started(t)
+  const { state, lines } = await open(t, fake, { namespace: 'elsewhere' })
+  await state.waitForSync!(5000)
+  t.equal(state.policy().sources.length, 0, 'no policy ConfigMaps there: the default')
+  t.ok(lines.some((l) => typeof l.msg === 'string' && l.msg.startsWith('watching policy')))
+})
+
+t.test('loads the kubeconfig named by the options', async (t) => {
+  const dir = t.testdir({ 'kc.yaml': 'apiVersion: v1\nkind: Config\nclusters: []\n' })
+  await t.rejects(
+    openKubeState({
+      kubeconfig: `${dir}/kc.yaml`,
+      namespace: NS,
+      logger: captureLogger().logger,
+      options: DEFAULT_ADMISSION_OPTIONS,
+    }),
+    { code: 'MN_ERR_KUBE_CONFIG' },
+  )
+})
