@@ -132,10 +132,8 @@ function canonical(el: SelectionElement): Record<string, unknown> {
 function parseAnnotation(value: string, podNamespace: string, root: string): SelectionResult {
   const findings: Finding[] = []
   const text = value.trim()
-  let parsed: Parsed[] = []
-  if (text === '') {
-    parsed = []
-  } else if (text.startsWith('[')) {
+  let parsed: Parsed[] = [] // a blank value selects nothing
+  if (text.startsWith('[')) {
     const json = parseJson(text)
     if (!json.ok) {
       findings.push(error('selection.syntax', root, json.message))
@@ -147,7 +145,7 @@ function parseAnnotation(value: string, podNamespace: string, root: string): Sel
     }
   } else if (text.startsWith('{') || text.startsWith('"') || text === 'null') {
     findings.push(error('selection.not-list', root, notListMessage(text)))
-  } else {
+  } else if (text !== '') {
     parsed = text
       .split(',')
       .map((item, i) => fromComma(item, `${root}[${i}]`, podNamespace, findings))
@@ -173,9 +171,9 @@ function fromComma(raw: string, path: string, podNamespace: string, findings: Fi
   /** How to name a part in a message: the item alone when the part is all of it. */
   const part = (what: string, text: string): string =>
     text === item ? `${what} ${quoted}` : `${quoted}: ${what} ${JSON.stringify(text)}`
-  const fail = (rule: RuleCode, message: string, badInterface = false) => {
+  const fail = (rule: RuleCode, message: string): Parsed => {
     findings.push(error(rule, path, message))
-    return { badInterface }
+    return { badInterface: false }
   }
   if (item === '') return fail('selection.syntax', 'empty item: remove the extra ","')
   const slashParts = item.split('/')
