@@ -2,12 +2,13 @@
  * Finds the rules that name a network without trying every rule. Each rule is filed under the
  * most specific key its `networks` allows:
  *   - an exact `namespace/name`                      -> by network
- *   - an exact namespace with a name glob             -> by namespace
+ *   - an exact namespace with a name glob             -> by namespace and name prefix
  *   - a namespace glob with a literal prefix (`team-*`) -> by namespace prefix
  *   - no names, a selector that requires a label value -> by label key and value
  *   - anything else (`*` namespaces, bare Exists)      -> always tried
- * A lookup visits a handful of buckets (one per prefix length and per NAD label), so its cost
- * depends on the rules that could apply, not on how many rules there are.
+ * The literal text before a `*` is a prefix key: a lookup tries each prefix of the network's
+ * namespace (or name) up to the longest key filed, and each NAD label. So its cost depends on
+ * the rules that could apply, not on how many rules there are.
  */
 import type { NetworkMatch } from './document.js'
 import { compilePair, matchPair, type PairMatcher } from './glob.js'
@@ -40,11 +41,13 @@ export function compileNetworkMatch(m: NetworkMatch): (ref: NetworkRef) => boole
 
 export class NetworkIndex<T extends Indexed> {
   private readonly byNetwork = new Map<string, Filed<T>[]>()
-  private readonly byNamespace = new Map<string, Filed<T>[]>()
+  /** `namespace/name-prefix` */
+  private readonly byNamePrefix = new Map<string, Filed<T>[]>()
   private readonly byPrefix = new Map<string, Filed<T>[]>()
   private readonly byLabel = new Map<string, Map<string, Filed<T>[]>>()
   private readonly always: Filed<T>[] = []
   private longestPrefix = 0
+  private longestNamePrefix = 0
 
   add(entry: T, m: NetworkMatch): void {
     const filed: Filed<T> = { entry, matches: compileNetworkMatch(m) }
@@ -67,9 +70,10 @@ export class NetworkIndex<T extends Indexed> {
   private bucketFor(pair: PairMatcher): Filed<T>[] {
     const ns = pair.namespace
     if ('exact' in ns) {
-      return 'exact' in pair.name
-        ? listIn(this.byNetwork, `${ns.exact}/${pair.name.exact}`)
-        : listIn(this.byNamespace, ns.exact)
+      const name = pair.name
+      if ('exact' in name) return listIn(this.byNetwork, `${ns.exact}/${name.exact}`)
+      this.longestNamePrefix = Math.max(this.longestNamePrefix, name.prefix.length)
+      return listIn(this.byNamePrefix, `${ns.exact}/${name.prefix}`)
     }
     if (ns.prefix === '') return this.always
     this.longestPrefix = Math.max(this.longestPrefix, ns.prefix.length)
@@ -80,9 +84,14 @@ export class NetworkIndex<T extends Indexed> {
   lookup(ref: NetworkRef): T[] {
     const buckets: (Filed<T>[] | undefined)[] = [
       this.byNetwork.get(`${ref.namespace}/${ref.name}`),
-      this.byNamespace.get(ref.namespace),
       this.always,
     ]
+    if (this.byNamePrefix.size > 0) {
+      const limit = Math.min(this.longestNamePrefix, ref.name.length)
+      for (let i = 0; i <= limit; i++) {
+        buckets.push(this.byNamePrefix.get(`${ref.namespace}/${ref.name.slice(0, i)}`))
+      }
+    }
     const limit = Math.min(this.longestPrefix, ref.namespace.length)
     for (let i = 1; i <= limit; i++) buckets.push(this.byPrefix.get(ref.namespace.slice(0, i)))
     if (this.byLabel.size > 0) {

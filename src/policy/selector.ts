@@ -101,9 +101,8 @@ export function compileSelector(selector: LabelSelector): LabelPredicate {
 export function requiredPairs(
   selector: LabelSelector,
 ): { key: string; values: string[] } | undefined {
-  const labels = Object.entries(selector.matchLabels ?? {}).sort(([a], [b]) =>
-    a < b ? -1 : a > b ? 1 : 0,
-  )
+  // Keys of a map are distinct: the order only has to be stable.
+  const labels = Object.entries(selector.matchLabels ?? {}).sort(([a], [b]) => (a < b ? -1 : 1))
   const first = labels[0]
   if (first) return { key: first[0], values: [first[1]] }
   const inReq = selector.matchExpressions?.find((r) => r.operator === 'In')

@@ -26,6 +26,15 @@ t.test('merge order is name order, whatever the input order', async (t) => {
     ),
     ['10-a', 'B', 'a', 'b'],
   )
+  const same = [
+    { name: 'x', n: 1 },
+    { name: 'x', n: 2 },
+  ]
+  t.same(
+    inMergeOrder(same).map((d) => d.n),
+    [1, 2],
+    'stable for equal names',
+  )
 })
 
 t.test('definitions list every rule and tenant with where', async (t) => {

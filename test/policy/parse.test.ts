@@ -135,6 +135,25 @@ t.test('YAML warnings are kept as warnings', async (t) => {
   t.match(parsed.findings[0]?.path, /^policy\.yaml:1:/)
 })
 
+t.test('an error inside an alias is located at the alias', async (t) => {
+  t.same(
+    lines(`${V}rules:
+  - name: a
+    action: allow
+    networks: { names: [a/b] }
+    from: &subjects { namespaces: { names: [Team] } }
+  - name: b
+    action: allow
+    networks: { names: [a/c] }
+    from: *subjects
+`).map((l) => l.replace(/: must be a namespace.*\(line/, ' (line')),
+    [
+      'policy.yaml: rules[0].from.namespaces.names[0] (line 6) [policy.invalid]',
+      'policy.yaml: rules[1].from.namespaces.names[0] (line 10) [policy.invalid]',
+    ],
+  )
+})
+
 t.test('an empty policy is not a policy', async (t) => {
   t.same(lines(''), ['policy.yaml: must be a map, not empty [policy.invalid]'])
 })
