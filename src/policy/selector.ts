@@ -3,7 +3,7 @@
  * server would refuse elsewhere is refused here too), and matching.
  */
 import type { LabelSelector, LabelSelectorRequirement } from './document.js'
-import { labelKeyProblem, labelValueProblem } from './label-syntax.js'
+import { labelKeyProblem, labelValueProblem } from '../spec/names.js'
 import { problem, type Path, type Problem } from './path.js'
 
 type Labels = Readonly<Record<string, string>>
@@ -24,10 +24,12 @@ export function checkSelector(value: unknown, at: Path): Problem[] {
   if (isRecord(matchLabels)) {
     for (const [key, v] of Object.entries(matchLabels)) {
       const keyProblem = labelKeyProblem(key)
-      if (keyProblem) problems.push(problem([...at, 'matchLabels', key], keyProblem))
+      if (keyProblem) problems.push(problem([...at, 'matchLabels', key], `label key ${keyProblem}`))
       if (typeof v === 'string') {
         const valueProblem = labelValueProblem(v)
-        if (valueProblem) problems.push(problem([...at, 'matchLabels', key], valueProblem))
+        if (valueProblem) {
+          problems.push(problem([...at, 'matchLabels', key], `label value ${valueProblem}`))
+        }
       }
     }
   }
@@ -45,7 +47,7 @@ function checkRequirement(req: unknown, at: Path): Problem[] {
   const { key, operator, values } = req
   if (typeof key === 'string') {
     const keyProblem = labelKeyProblem(key)
-    if (keyProblem) problems.push(problem([...at, 'key'], keyProblem))
+    if (keyProblem) problems.push(problem([...at, 'key'], `label key ${keyProblem}`))
   }
   const list = Array.isArray(values) ? values : undefined
   if (operator === 'In' || operator === 'NotIn') {
@@ -59,7 +61,7 @@ function checkRequirement(req: unknown, at: Path): Problem[] {
   }
   list?.forEach((v: unknown, i) => {
     const valueProblem = typeof v === 'string' ? labelValueProblem(v) : undefined
-    if (valueProblem) problems.push(problem([...at, 'values', i], valueProblem))
+    if (valueProblem) problems.push(problem([...at, 'values', i], `label value ${valueProblem}`))
   })
   return problems
 }

@@ -3,8 +3,14 @@
  * that must be unique within the document. Reads the raw value defensively, so it can run next
  * to the schema and report everything at once; shapes the schema refuses are skipped here.
  */
+import { interfaceNameProblem } from '../spec/names.js'
 import { problem, type Path, type Problem } from './path.js'
+import { PATTERNS } from './schema.js'
 import { checkSelector } from './selector.js'
+
+// The schema's pattern counts characters; the kernel counts bytes (a non-ASCII name can pass
+// the first and fail the second). Only names the schema accepts are checked here.
+const INTERFACE = new RegExp(PATTERNS.interface, 'u')
 
 type Obj = Record<string, unknown>
 
@@ -50,7 +56,7 @@ export function documentProblems(doc: unknown): Problem[] {
     problems.push(
       ...checkSelector(at(tenant, 'namespaces', 'selector'), [...base, 'namespaces', 'selector']),
     )
-    problems.push(...duplicateInterfaces(listAt(tenant, 'networks'), [...base, 'networks']))
+    problems.push(...checkInterfaces(listAt(tenant, 'networks'), [...base, 'networks']))
   })
   problems.push(...duplicateNames(tenants, 'tenants', 'tenant'))
   return problems
@@ -78,12 +84,14 @@ function duplicateNames(items: unknown[], key: string, what: string): Problem[] 
 }
 
 /** Injected networks become pod interfaces: two with one interface name could never attach. */
-function duplicateInterfaces(networks: unknown[], base: Path): Problem[] {
+function checkInterfaces(networks: unknown[], base: Path): Problem[] {
   const first = new Map<string, number>()
   const problems: Problem[] = []
   networks.forEach((n, i) => {
     const name = at(n, 'interface')
     if (typeof name !== 'string') return
+    const kernel = INTERFACE.test(name) ? interfaceNameProblem(name) : undefined
+    if (kernel) problems.push(problem([...base, i, 'interface'], kernel))
     const earlier = first.get(name)
     if (earlier === undefined) first.set(name, i)
     else {

@@ -221,7 +221,7 @@ const TYPOS: [string, string, string][] = [
     networks: { selector: { matchLabels: { "Multinet.io/plane": data } } }
     from: { serviceAccounts: [a/b] }
 `,
-    'policy.yaml: rules[0].networks.selector.matchLabels["Multinet.io/plane"]: the prefix of a label key must be a DNS subdomain (lower-case, e.g. example.com) (line 5)',
+    'policy.yaml: rules[0].networks.selector.matchLabels["Multinet.io/plane"]: label key prefix must be a DNS-1123 subdomain: dot-separated lower-case labels of letters, digits and "-" (line 5)',
   ],
   [
     'a lower-case operator',

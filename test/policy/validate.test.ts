@@ -60,6 +60,24 @@ t.test('a tenant cannot inject two networks on one interface', async (t) => {
   )
 })
 
+t.test('interface names are counted in bytes, as the kernel does', async (t) => {
+  t.same(
+    flat({
+      tenants: [
+        {
+          name: 't',
+          networks: [
+            { network: 'a/b', interface: 'ééééééééé' },
+            { network: 'a/c', interface: 'a/b' },
+          ],
+        },
+      ],
+    }),
+    ['tenants[0].networks[0].interface: must be at most 15 bytes (has 18)'],
+    'the second one is left to the schema pattern',
+  )
+})
+
 t.test('wrong shapes are left to the schema', async (t) => {
   t.same(flat(null), [])
   t.same(flat({ rules: 'x', tenants: [null, 'x', { networks: 'x' }] }), [])
