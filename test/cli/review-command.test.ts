@@ -23,6 +23,8 @@ t.test('example pods get the decision the README promises', async (t) => {
     ],
     ['examples/pods/missing-nad.yaml', 1, /default\/bridge-nett does not exist/],
     ['examples/pods/cross-namespace.yaml', 1, /DENIED by isolation/],
+    ['examples/pods/data-plane-not-vrouter.yaml', 1, /DENIED by rule\/data-plane-vnfs/],
+    ['examples/pods/storage-client.yaml', 0, /"storage" is a global namespace/],
   ]
   for (const [file, code, text] of cases) {
     const r = await run(['-f', file, ...STATE, '-o', 'text'])
