@@ -4,12 +4,13 @@
  * problem becomes a finding with the exact path and, where the YAML has it, the line. Never
  * throws: a ConfigMap is user input.
  */
-import { LineCounter, isMap, isNode, isScalar, isSeq, parseDocument, type Document } from 'yaml'
+import { LineCounter, parseDocument } from 'yaml'
 import { error, errorsOf, warning, type Finding } from '../spec/finding.js'
 import { POLICY_DATA_KEY, type PolicyDocument } from './document.js'
-import { formatPath, type Path, type Problem } from './path.js'
+import { formatPath, type Problem } from './path.js'
 import { closest, describe, schemaProblems } from './schema-validate.js'
 import { documentProblems } from './validate.js'
+import { lineOf } from './yaml-lines.js'
 
 export { POLICY_DATA_KEY }
 
@@ -177,27 +178,4 @@ function toFinding(p: Problem, line: number | undefined): Finding {
   return p.severity === 'error'
     ? error('policy.invalid', path, message)
     : warning('policy.invalid', path, message)
-}
-
-/** The line of the key (or list item) at `path`, or of its nearest ancestor that exists. */
-function lineOf(path: Path, doc: Document, lines: LineCounter): number | undefined {
-  for (let n = path.length; n > 0; n--) {
-    const offset = offsetOf(doc, path.slice(0, n))
-    if (offset !== undefined) return lines.linePos(offset).line
-  }
-  return undefined
-}
-
-function offsetOf(doc: Document, path: Path): number | undefined {
-  const parent: unknown = path.length === 1 ? doc.contents : doc.getIn(path.slice(0, -1), true)
-  const last = path[path.length - 1]
-  if (isMap(parent)) {
-    const pair = parent.items.find((p) => isScalar(p.key) && String(p.key.value) === String(last))
-    return isNode(pair?.key) ? pair.key.range?.[0] : undefined
-  }
-  if (isSeq(parent) && typeof last === 'number') {
-    const item: unknown = parent.items[last]
-    return isNode(item) ? item.range?.[0] : undefined
-  }
-  return undefined
 }

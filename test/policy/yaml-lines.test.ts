@@ -1,0 +1,35 @@
+import t from 'tap'
+import { LineCounter, parseDocument } from 'yaml'
+import { lineOf } from '../../src/policy/yaml-lines.js'
+
+const TEXT = `apiVersion: x
+rules:
+  - name: a
+    from:
+      namespaces:
+        names: [x, y]
+  - &second
+    name: b
+  - *second
+`
+
+const lines = new LineCounter()
+const doc = parseDocument(TEXT, { lineCounter: lines })
+const at = (...path: (string | number)[]): number | undefined => lineOf(path, doc, lines)
+
+t.test('the line of a key, a list item, or a flow item', async (t) => {
+  t.equal(at('apiVersion'), 1)
+  t.equal(at('rules'), 2)
+  t.equal(at('rules', 0), 3)
+  t.equal(at('rules', 0, 'from'), 4)
+  t.equal(at('rules', 0, 'from', 'namespaces', 'names', 1), 6)
+})
+
+t.test('a path that does not exist points at its nearest ancestor', async (t) => {
+  t.equal(at('rules', 0, 'from', 'pods'), 4, 'a missing key: the map that lacks it')
+  t.equal(at('rules', 1, 'missing'), 8, 'an anchored item starts after its anchor')
+  t.equal(at('rules', 7, 'name'), 2, 'an index past the end')
+  t.equal(at('rules', 2, 'name'), 9, 'through an alias: the alias')
+  t.equal(at(), undefined, 'the document itself has no line')
+  t.equal(at('nothing'), undefined)
+})
