@@ -61,7 +61,10 @@ class FolderState {
 
   problems(): string[] {
     const files = [...this.files.values()].flatMap((f) => f.problems)
-    const folder = this.folderError === undefined ? [] : [`${this.dir}: ${this.folderError}`]
+    const folder =
+      this.folderError === undefined
+        ? []
+        : [`${this.dir}: cannot read the folder: ${this.folderError}`]
     return [...folder, ...files, ...this.index.problems, ...this.policies.problems()]
   }
 
@@ -72,7 +75,7 @@ class FolderState {
       seen = await scanFolder(this.dir)
       this.folderError = undefined
     } catch (err) {
-      this.folderError = `cannot read the folder: ${messageOf(err)}`
+      this.folderError = messageOf(err)
       this.opts.logger.warn({ dir: this.dir, err: messageOf(err) }, 'state folder unreadable')
       return
     }

@@ -11,14 +11,15 @@ import { isManifestFile } from './manifests.js'
 const MAX_DEPTH = 8
 
 /**
- * `path -> signature` for every manifest file, in path order. Hidden entries (`.git`, editor
+ * `path -> signature` for every manifest file, depth first with names sorted (the order later
+ * definitions win in). Hidden entries (`.git`, editor
  * swap files, a ConfigMap volume's `..data`) are skipped; symlinks are followed. Throws only
  * when the folder itself cannot be read.
  */
 export async function scanFolder(dir: string): Promise<Map<string, string>> {
   const found = new Map<string, string>()
   await walk(dir, 0, found, true)
-  return new Map([...found].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)))
+  return found
 }
 
 async function walk(dir: string, depth: number, found: Map<string, string>, top: boolean) {
@@ -29,7 +30,7 @@ async function walk(dir: string, depth: number, found: Map<string, string>, top:
     if (top) throw err
     return // a subfolder removed or unreadable mid-scan: its files are simply gone
   }
-  for (const name of entries) {
+  for (const name of entries.sort()) {
     if (name.startsWith('.')) continue
     const path = join(dir, name)
     const st = await stat(path).catch(() => undefined)

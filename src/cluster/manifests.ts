@@ -45,7 +45,6 @@ export function documentsOf(file: string, text: string): unknown[] | string {
     }
   }
   const docs = parseAllDocuments(text)
-  if (!Array.isArray(docs)) return []
   const out: unknown[] = []
   for (const [i, doc] of docs.entries()) {
     const err = doc.errors[0]

@@ -50,7 +50,8 @@ export class PolicySet {
 
   /** Recompiles from the ConfigMaps now present; returns whether the policy in force changed. */
   update(configMaps: Iterable<PolicyConfigMap>): boolean {
-    const sorted = [...configMaps].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))
+    // Names are unique within a source (one namespace), so the order is total.
+    const sorted = [...configMaps].sort((a, b) => (a.name < b.name ? -1 : 1))
     const fingerprint = JSON.stringify(sorted.map((c) => [c.name, c.namespace, c.labels, c.data]))
     if (fingerprint === this.fingerprint) return false
     this.fingerprint = fingerprint

@@ -1,0 +1,188 @@
+import t, { type Test } from 'tap'
+import { DEFAULT_ADMISSION_OPTIONS as OPTIONS } from '../../src/admission/options.js'
+import {
+  documentsOf,
+  isManifestFile,
+  parseManifests,
+  type ManifestContent,
+} from '../../src/cluster/manifests.js'
+
+const NAD = `apiVersion: k8s.cni.cncf.io/v1
+kind: NetworkAttachmentDefinition
+metadata:
+  name: br
+  namespace: team-a
+  labels: { plane: data }
+  annotations:
+    k8s.v1.cni.cncf.io/resourceName: example.com/nic
+    kubectl.kubernetes.io/last-applied-configuration: '{"huge": "blob"}'
+spec:
+  config: '{"cniVersion": "1.0.0", "type": "bridge"}'
+`
+const POLICY_CM = `apiVersion: v1
+kind: ConfigMap
+metadata:
+  name: base
+  namespace: multinet-system
+  labels: { multinet.io/policy: "true" }
+data:
+  policy.yaml: |
+    apiVersion: multinet.io/v1alpha1
+`
+
+function ok(t: Test, file: string, text: string): ManifestContent {
+  const parsed = parseManifests(file, text, OPTIONS)
+  if (!parsed.ok) {
+    t.fail(`expected ${file} to parse: ${parsed.problems.join('; ')}`)
+    return { nads: [], namespaces: [], policyConfigMaps: [] }
+  }
+  return parsed.content
+}
+
+function broken(file: string, text: string): readonly string[] {
+  const parsed = parseManifests(file, text, OPTIONS)
+  return parsed.ok ? [] : parsed.problems
+}
+
+t.test('reads NADs, Namespaces and policy ConfigMaps from multi-document YAML', async (t) => {
+  const text = [
+    NAD,
+    'apiVersion: v1\nkind: Namespace\nmetadata: { name: team-a, labels: { tier: gold } }',
+    POLICY_CM,
+    'apiVersion: v1\nkind: Pod\nmetadata: { name: p }\nspec: {}',
+    '# only a comment',
+    '',
+  ].join('\n---\n')
+  const c = ok(t, 'state.yaml', text)
+  t.same(c.nads, [
+    {
+      namespace: 'team-a',
+      name: 'br',
+      labels: { plane: 'data' },
+      annotations: { 'k8s.v1.cni.cncf.io/resourceName': 'example.com/nic' },
+      cniTypes: ['bridge'],
+    },
+  ])
+  t.same(c.namespaces, [{ name: 'team-a', labels: { tier: 'gold' } }])
+  t.same(c.policyConfigMaps, [
+    {
+      name: 'base',
+      namespace: 'multinet-system',
+      labels: { 'multinet.io/policy': 'true' },
+      data: { 'policy.yaml': 'apiVersion: multinet.io/v1alpha1\n' },
+      origin: 'state.yaml',
+    },
+  ])
+})
+
+t.test('ConfigMaps that are not policy here are skipped without a word', async (t) => {
+  const elsewhere = POLICY_CM.replace('namespace: multinet-system', 'namespace: default')
+  const off = POLICY_CM.replace('"true"', '"false"')
+  const noNs = POLICY_CM.replace('  namespace: multinet-system\n', '')
+  for (const text of [elsewhere, off, noNs]) t.same(ok(t, 'cm.yaml', text).policyConfigMaps, [])
+})
+
+t.test('List kinds and JSON files', async (t) => {
+  const list = {
+    apiVersion: 'v1',
+    kind: 'List',
+    items: [
+      { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'a' } },
+      {
+        apiVersion: 'v1',
+        kind: 'NamespaceList',
+        items: [{ apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'b' } }],
+      },
+    ],
+  }
+  const c = ok(t, 'all.json', JSON.stringify(list))
+  t.same(
+    c.namespaces.map((n) => n.name),
+    ['a', 'b'],
+  )
+  t.same(broken('bad.json', '{"kind": '), [`bad.json: invalid JSON: ${jsonError('{"kind": ')}`])
+  t.same(broken('l.json', '{"apiVersion":"v1","kind":"List","items":{}}'), [
+    'l.json: List.items must be a list',
+  ])
+  const nested = { ...list, items: [{ kind: 'Namespace' }] }
+  t.same(broken('n.json', JSON.stringify(nested)), [
+    'n.json, items[0]: not a Kubernetes object (needs string apiVersion and kind)',
+  ])
+})
+
+function jsonError(text: string): string {
+  try {
+    JSON.parse(text)
+  } catch (err) {
+    return (err as Error).message
+  }
+  return ''
+}
+
+t.test('YAML syntax errors name the document and the line', async (t) => {
+  const [one] = broken('x.yaml', 'kind: Namespace\nmetadata: {name: a\n')
+  t.match(one, /^x\.yaml: invalid YAML: .*line \d+, column \d+/)
+  const [two] = broken('x.yaml', `${NAD}---\nkind: [\n`)
+  t.match(two, /^x\.yaml: document 2: invalid YAML: /)
+  t.same(documentsOf('empty.yaml', ''), [])
+})
+
+t.test('objects that the API server would refuse make the file broken', async (t) => {
+  t.same(broken('s.yaml', 'just a string'), [
+    's.yaml: not a Kubernetes object (needs string apiVersion and kind)',
+  ])
+  t.same(broken('v.yaml', NAD.replace('k8s.cni.cncf.io/v1', 'k8s.cni.cncf.io/v1beta1')), [
+    'v.yaml (NetworkAttachmentDefinition team-a/br): apiVersion must be k8s.cni.cncf.io/v1, not k8s.cni.cncf.io/v1beta1',
+  ])
+  t.same(broken('n.yaml', 'apiVersion: v1\nkind: Namespace\nmetadata: {}'), [
+    'n.yaml (Namespace ): metadata.name is missing',
+  ])
+  t.match(broken('n.yaml', 'apiVersion: v1\nkind: Namespace\nmetadata: {name: Team_A}'), [
+    /^n\.yaml \(Namespace Team_A\): metadata\.name: /,
+  ])
+  t.match(broken('ns.yaml', NAD.replace('namespace: team-a', 'namespace: Team_A')), [
+    /^ns\.yaml \(NetworkAttachmentDefinition Team_A\/br\): metadata\.namespace "Team_A": /,
+  ])
+  t.same(broken('ns.yaml', NAD.replace('namespace: team-a', 'namespace: 7')), [
+    'ns.yaml (NetworkAttachmentDefinition default/br): metadata.namespace 7: must be a string',
+  ])
+  t.same(broken('l.yaml', POLICY_CM.replace('"true"', 'true')), [
+    'l.yaml (ConfigMap multinet-system/base): metadata.labels["multinet.io/policy"] must be a string (quote it: "true")',
+  ])
+  t.same(broken('a.yaml', NAD.replace(/annotations:\n(.*\n){2}/, 'annotations: [x]\n')), [
+    'a.yaml (NetworkAttachmentDefinition team-a/br): metadata.annotations must be a map of strings',
+  ])
+  const nullLabels = 'apiVersion: v1\nkind: Namespace\nmetadata: {name: a, labels: null}'
+  t.same(ok(t, 'nl.yaml', nullLabels).namespaces, [{ name: 'a', labels: {} }])
+})
+
+t.test('a policy ConfigMap needs string data', async (t) => {
+  t.same(
+    broken('d.yaml', POLICY_CM.replace(/policy\.yaml: \|\n.*\n/, 'policy.yaml: 3\n  x: y\n')),
+    ['d.yaml (ConfigMap multinet-system/base): data must be a map of strings (policy.yaml)'],
+  )
+  t.same(broken('d.yaml', POLICY_CM.replace(/^data:\n(.*\n)*/m, 'data: [1]\n')), [
+    'd.yaml (ConfigMap multinet-system/base): data must be a map of strings',
+  ])
+  const noData = POLICY_CM.replace(/^data:\n(.*\n)*/m, '')
+  t.same(ok(t, 'nd.yaml', noData).policyConfigMaps[0]?.data, {}, 'absent data: empty')
+})
+
+t.test('a NAD that does not validate makes the file broken, with each finding', async (t) => {
+  const bad = NAD.replace('"type": "bridge"', '"type": 7').replace('example.com/nic', 'no-domain')
+  const problems = broken('nads/bad.yaml', `${bad}---\n${NAD}`)
+  t.equal(problems.length, 2)
+  t.match(
+    problems[0],
+    /^nads\/bad\.yaml: document 1 \(NetworkAttachmentDefinition team-a\/br\): spec\.config\.type: .*\[nad\.config-schema\]$/,
+  )
+  t.match(problems[1], /resourceName.*\[nad\.resource-name\]$/)
+})
+
+t.test('manifest file names', async (t) => {
+  t.ok(isManifestFile('a.yaml'))
+  t.ok(isManifestFile('a.yml'))
+  t.ok(isManifestFile('a.json'))
+  t.notOk(isManifestFile('a.yaml.swp'))
+  t.notOk(isManifestFile('README.md'))
+})
