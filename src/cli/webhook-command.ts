@@ -72,7 +72,7 @@ export async function runWebhook(
   let server: RunningWebhook | undefined
   try {
     if (settings.dev) await ensureDevCertificates(settings, logger)
-    state = await openState(settings, logger, options)
+    state = await openState(settings, io, logger, options)
     const bound = state
     server = await startWebhookServer({
       settings,
@@ -137,6 +137,7 @@ async function ensureDevCertificates(settings: WebhookSettings, logger: Logger):
  */
 async function openState(
   settings: WebhookSettings,
+  io: CliIo,
   logger: Logger,
   options: AdmissionOptions,
 ): Promise<StateSource> {
@@ -145,8 +146,10 @@ async function openState(
     return openFileState(settings.stateDir, { watch: true, strict: false, logger, options })
   }
   const { openKubeState } = await import('../cluster/kube-state.js')
+  const { loadKubeConfig } = await import('../cluster/kube-config.js')
   return openKubeState({
-    ...(settings.kubeconfig === undefined ? {} : { kubeconfig: settings.kubeconfig }),
+    // Built here so that the command's environment (CliIo), not the process's, is read.
+    kubeConfig: loadKubeConfig({ kubeconfig: settings.kubeconfig, env: io.env }),
     namespace: settings.namespace,
     logger,
     options,

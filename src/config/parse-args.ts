@@ -81,8 +81,10 @@ export function parseArgs(
   return { values, help, configFile }
 }
 
-/** The known flag nearest to a typo (edit distance at most 2), to suggest it. */
+/** The flag a typo most likely meant: the only one it abbreviates, or one within 2 edits. */
 function closest(name: string, known: readonly string[]): string | undefined {
+  const extensions = known.filter((candidate) => candidate.startsWith(name))
+  if (extensions.length === 1) return extensions[0]
   let best: string | undefined
   let bestDistance = 3
   for (const candidate of known) {

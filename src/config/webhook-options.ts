@@ -50,9 +50,9 @@ export const WEBHOOK_OPTIONS: OptionTable<WebhookSettings> = {
     group: S,
     type: 'integer',
     default: 8443,
-    minimum: 1,
+    minimum: 0,
     maximum: 65535,
-    description: 'HTTPS port for POST /validate and POST /mutate.',
+    description: 'HTTPS port for POST /validate and POST /mutate (0: any free port, logged).',
   },
   bindAddress: {
     group: S,
@@ -138,9 +138,9 @@ export const WEBHOOK_OPTIONS: OptionTable<WebhookSettings> = {
     group: P,
     type: 'integer',
     default: 8081,
-    minimum: 1,
+    minimum: 0,
     maximum: 65535,
-    description: 'Plain-HTTP port for /livez, /readyz and /metrics.',
+    description: 'Plain-HTTP port for /livez, /readyz and /metrics (0: any free port, logged).',
   },
   healthBindAddress: {
     group: P,

@@ -38,7 +38,7 @@ export function registerAdmissionRoutes(
       }
       const { review, outcome } = result
       metrics.observeAdmission(outcome, (performance.now() - started) / 1000)
-      logOutcome(request, outcome, kindOf(request.body))
+      logOutcome(request, outcome)
       return review
     })
   }
@@ -53,11 +53,11 @@ async function requireJson(request: FastifyRequest, _reply: FastifyReply): Promi
   }
 }
 
-function logOutcome(request: FastifyRequest, outcome: Outcome, kind: string): void {
+function logOutcome(request: FastifyRequest, outcome: Outcome): void {
   const fields = {
     uid: outcome.uid,
     endpoint: outcome.endpoint,
-    kind,
+    kind: outcome.kind,
     operation: outcome.operation,
     namespace: outcome.namespace,
     name: outcome.name,
@@ -75,11 +75,4 @@ function logOutcome(request: FastifyRequest, outcome: Outcome, kind: string): vo
     { ...fields, patched: outcome.patched, warnings: outcome.warnings, audits: outcome.audits },
     'allowed',
   )
-}
-
-/** `request.kind.kind` of a body that handleReview already accepted. */
-function kindOf(body: unknown): string {
-  const request = (body as { request?: { kind?: { kind?: unknown } } }).request
-  const kind = request?.kind?.kind
-  return typeof kind === 'string' ? kind : ''
 }

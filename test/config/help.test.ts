@@ -45,17 +45,15 @@ const TABLE: OptionTable<S> = {
 
 t.test('help lists every option with flag, value, default and environment, by group', async (t) => {
   const help = formatHelp('x [options]', 'Intro text.', TABLE)
-  t.match(help, /^Usage: x \[options\]\n\nIntro text\.\n\nServer:\n/)
-  t.match(help, /  --port <int>\n      The port\.\n      default: 8443; env MULTINET_PORT\n/)
-  t.match(help, /  --level <info\|debug>\n/)
-  t.match(
-    help,
-    /  --ca-file <file>\n      CA\.\n      default: unset; env MULTINET_CA_FILE; or CA\n/,
-  )
-  t.match(help, /  --dev, --no-dev\n/)
-  t.match(help, /  --names <a,b,\.\.\.>\n      Names\.\n      default: a,b;/)
-  t.match(help, /  --tags <x,y>\n      Tags\.\n      default: none;/)
-  t.match(help, /  --host <value>\n      Host\.\n      default: h \(--dev: 127\.0\.0\.1\);/)
+  t.ok(help.startsWith('Usage: x [options]\n\nIntro text.\n\nServer:\n'))
+  const I = '      '
+  t.match(help, `  --port <int>\n${I}The port.\n${I}default: 8443; env MULTINET_PORT\n`)
+  t.match(help, '  --level <info|debug>\n')
+  t.match(help, `  --ca-file <file>\n${I}CA.\n${I}default: unset; env MULTINET_CA_FILE; or CA\n`)
+  t.match(help, '  --dev, --no-dev\n')
+  t.match(help, `  --names <a,b,...>\n${I}Names.\n${I}default: a,b;`)
+  t.match(help, `  --tags <x,y>\n${I}Tags.\n${I}default: none;`)
+  t.match(help, `  --host <value>\n${I}Host.\n${I}default: h (--dev: 127.0.0.1);`)
   t.match(help, /TLS:\n/)
   t.match(help, /--config <file>/)
   t.match(help, /-h, --help/)

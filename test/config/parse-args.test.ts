@@ -33,6 +33,9 @@ t.test('usage errors say what to type', async (t) => {
     code: 'MN_ERR_USAGE',
     message: 'unknown option --prot (did you mean --port?)',
   })
+  t.throws(() => parseArgs(['--tls-cert'], TABLE), {
+    message: 'unknown option --tls-cert (did you mean --tls-cert-file?)',
+  })
   t.throws(() => parseArgs(['--completely-unknown'], TABLE), {
     message: 'unknown option --completely-unknown; see --help',
   })

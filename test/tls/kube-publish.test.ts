@@ -1,4 +1,4 @@
-import t from 'tap'
+import t, { type Test } from 'tap'
 import { loadKubeConfig } from '../../src/cluster/kube-config.js'
 import { CertPublisher } from '../../src/tls/kube-publish.js'
 import { ensureCertificates } from '../../src/tls/renew.js'
@@ -23,7 +23,7 @@ const bundle = ensureCertificates(
   },
 ).bundle
 
-async function setup(t: Tap.Test): Promise<{ api: FakeApiServer; publisher: CertPublisher }> {
+async function setup(t: Test): Promise<{ api: FakeApiServer; publisher: CertPublisher }> {
   const api = await startFakeApiServer()
   t.teardown(() => api.close())
   const kubeconfig = await api.writeKubeconfig(t.testdir({}))

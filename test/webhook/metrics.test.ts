@@ -8,6 +8,7 @@ import { serverPair, testCa } from '../fixtures/tls/pki.js'
 const outcome = (over: Partial<Outcome>): Outcome => ({
   uid: 'u',
   endpoint: 'validate',
+  kind: 'Pod',
   resource: 'pods',
   operation: 'CREATE',
   namespace: 'ns',
