@@ -87,7 +87,7 @@ function dispatch(
     return reviewNad(req)
   }
   if (group === '' && resource === 'configmaps' && !req.subResource) {
-    return reviewConfigMap(req, options)
+    return reviewConfigMap(req, state, options)
   }
   return EMPTY_VERDICT
 }

@@ -11,7 +11,7 @@ import {
   type CompiledTenant,
 } from './compiled-rules.js'
 import { decideNetwork, type DecisionContext } from './decide.js'
-import { clashMessage, inMergeOrder, type Definition } from './merge.js'
+import { clashMessage, inMergeOrder, type Definition, type NamedPolicyDocument } from './merge.js'
 import { NetworkIndex } from './network-index.js'
 import { POLICY_DATA_KEY, type PolicyDocument } from './document.js'
 import type { CompiledPolicy, Decision, NetworkRef, Subject, TenantAssignment } from './types.js'
@@ -59,6 +59,7 @@ export function compilePolicy(
   }
   const globalNamespaces = [...new Set(globals ?? DEFAULT_GLOBAL_NAMESPACES)]
   return new IndexedPolicy(
+    ordered,
     ordered.map((d) => d.name),
     globalNamespaces,
     rules,
@@ -74,6 +75,7 @@ class IndexedPolicy implements CompiledPolicy {
   private readonly ctx: DecisionContext
 
   constructor(
+    readonly documents: readonly NamedPolicyDocument[],
     readonly sources: readonly string[],
     readonly globalNamespaces: readonly string[],
     rules: readonly CompiledRule[],

@@ -2,6 +2,7 @@
  * The contract between the access policy (src/policy) and admission. A compiled policy is an
  * immutable, indexed structure built once per policy change; `decide` runs on every pod.
  */
+import type { NamedPolicyDocument } from './merge.js'
 
 import type { Finding } from '../spec/finding.js'
 
@@ -58,6 +59,11 @@ export interface CompiledPolicy {
    * for logs and readiness detail; empty or absent when the merge was clean.
    */
   readonly findings?: readonly Finding[]
+  /**
+   * The documents merged into this policy, in merge order: what a new or edited policy
+   * ConfigMap is checked against (rule and tenant names are unique across ConfigMaps).
+   */
+  readonly documents: readonly NamedPolicyDocument[]
   /** One decision per network, in the order given. */
   decide(subject: Subject, networks: readonly NetworkRef[]): Decision[]
   /** The tenant entry that matches the subject's namespace, if any. */

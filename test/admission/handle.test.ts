@@ -266,3 +266,36 @@ t.test('a malformed envelope throws the catalogue error', async (t) => {
     code: 'MN_ERR_REVIEW_VERSION',
   })
 })
+
+t.test('a policy ConfigMap may not reuse a rule name another one defines', async (t) => {
+  const { compilePolicy } = await import('../../src/policy/compile.js')
+  const { parsePolicyConfigMap } = await import('../../src/policy/parse.js')
+  const cm = (name: string, rule: string) => ({
+    apiVersion: 'v1',
+    kind: 'ConfigMap',
+    metadata: { name, namespace: 'multinet-system', labels: { 'multinet.io/policy': 'true' } },
+    data: {
+      'policy.yaml': `apiVersion: multinet.io/v1alpha1\nrules:\n  - name: ${rule}\n    action: deny\n    networks: {names: ["x/*"]}\n    from: {namespaces: {names: ["*"]}}\n`,
+    },
+  })
+  const first = parsePolicyConfigMap(cm('10-a', 'shared-name'), {
+    namespace: 'multinet-system',
+    label: 'multinet.io/policy',
+  })
+  const s = memoryState({ policy: compilePolicy([{ name: '10-a', document: first.document! }]) })
+  const reviewOf = (object: unknown) =>
+    review({
+      namespace: 'multinet-system',
+      resource: 'configmaps',
+      kind: 'ConfigMap',
+      object,
+      operation: 'UPDATE',
+    })
+  const clash = await handleReview('validate', reviewOf(cm('20-b', 'shared-name')), s, options)
+  t.equal(clash.review.response.allowed, false)
+  t.match(clash.review.response.status?.message, /10-a/)
+  const same = await handleReview('validate', reviewOf(cm('10-a', 'shared-name')), s, options)
+  t.equal(same.review.response.allowed, true, 'editing the ConfigMap that defines it is fine')
+  const other = await handleReview('validate', reviewOf(cm('20-b', 'other-name')), s, options)
+  t.equal(other.review.response.allowed, true)
+})
