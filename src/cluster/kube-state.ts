@@ -11,13 +11,19 @@
  */
 import { CoreV1Api, CustomObjectsApi, Watch, type KubeConfig } from '@kubernetes/client-node'
 import type { Logger } from 'pino'
-import { field, metadataOf, stringField, stringMap } from '../admission/object.js'
 import type { AdmissionOptions } from '../admission/options.js'
 import type { NadInfo, SyncStatus } from '../admission/state.js'
 import { isDns1123Label } from '../spec/names.js'
 import { nadKey } from './folder-merge.js'
 import { loadKubeConfig } from './kube-config.js'
-import { abortable, describeError, httpStatusOf, type ListPage } from './list-watch.js'
+import {
+  NAD_API,
+  nadResource,
+  namespaceResource,
+  pageOf,
+  policyConfigMapResource,
+} from './kube-resources.js'
+import { abortable, describeError, httpStatusOf } from './list-watch.js'
 import { storedNad } from './nad-info.js'
 import { PolicySet, type PolicyConfigMap } from './policy-set.js'
 import { Reflector, type ReflectorOptions } from './reflector.js'
@@ -38,24 +44,7 @@ export interface KubeStateOptions {
   readonly reflector?: Partial<Omit<ReflectorOptions, 'watcher' | 'logger' | 'onChange'>>
 }
 
-export const NAD_API = {
-  group: 'k8s.cni.cncf.io',
-  version: 'v1',
-  plural: 'network-attachment-definitions',
-} as const
-
 const DEFAULT_FETCH_TIMEOUT_MS = 2000
-
-/** A list response of either client flavour (typed: `_continue`; custom objects: `continue`). */
-function pageOf(list: unknown): ListPage {
-  const meta = field(list, 'metadata')
-  const items = field(list, 'items')
-  return {
-    items: Array.isArray(items) ? items : [],
-    resourceVersion: stringField(meta, 'resourceVersion') ?? '',
-    continueToken: stringField(meta, '_continue') ?? stringField(meta, 'continue'),
-  }
-}
 
 export async function openKubeState(opts: KubeStateOptions): Promise<StateSource> {
   const kc = opts.kubeConfig ?? loadKubeConfig({ kubeconfig: opts.kubeconfig, env: process.env })
@@ -74,65 +63,41 @@ export async function openKubeState(opts: KubeStateOptions): Promise<StateSource
   const base = { ...opts.reflector, watcher: new Watch(kc), logger: log }
   const policies = new PolicySet({ namespace, label: options.policyLabel, logger: log })
 
-  const nads = new Reflector<NadInfo>(
-    {
-      name: 'nads',
-      path: `/apis/${NAD_API.group}/${NAD_API.version}/${NAD_API.plural}`,
-      list: (page, signal) =>
+  const nads = new Reflector(
+    nadResource(
+      (page, signal) =>
         custom
           .listClusterCustomObject(
             { ...NAD_API, limit: page.limit, _continue: page.continueToken },
             abortable(signal),
           )
           .then(pageOf),
-      keyOf: (obj) => {
-        const m = metadataOf(obj)
-        return m.name ? nadKey(m.namespace || 'default', m.name) : undefined
-      },
-      convert: (obj, key) => {
-        const { nad, problems } = storedNad(obj, options)
-        if (problems.length > 0) log.warn({ nad: key, problems }, 'stored NAD does not validate')
-        if (nad === undefined) throw new Error('NAD without a name')
-        return nad
-      },
-    },
+      options,
+      log,
+    ),
     { ...base, onChange: notify },
   )
-
-  const namespaces = new Reflector<Readonly<Record<string, string>>>(
-    {
-      name: 'namespaces',
-      path: '/api/v1/namespaces',
-      list: (page, signal) =>
-        core
-          .listNamespace({ limit: page.limit, _continue: page.continueToken }, abortable(signal))
-          .then(pageOf),
-      keyOf: (obj) => metadataOf(obj).name || undefined,
-      convert: (obj) => stringMap(field(field(obj, 'metadata'), 'labels')),
-    },
+  const namespaces = new Reflector(
+    namespaceResource((page, signal) =>
+      core
+        .listNamespace({ limit: page.limit, _continue: page.continueToken }, abortable(signal))
+        .then(pageOf),
+    ),
     { ...base, onChange: notify },
   )
-
   const labelSelector = `${options.policyLabel}=true`
-  const configMaps: Reflector<PolicyConfigMap> = new Reflector<PolicyConfigMap>(
-    {
-      name: 'policy-configmaps',
-      path: `/api/v1/namespaces/${namespace}/configmaps`,
-      labelSelector,
-      list: (page, signal) =>
+  const configMaps: Reflector<PolicyConfigMap> = new Reflector(
+    policyConfigMapResource(
+      (page, signal) =>
         core
           .listNamespacedConfigMap(
             { namespace, labelSelector, limit: page.limit, _continue: page.continueToken },
             abortable(signal),
           )
           .then(pageOf),
-      keyOf: (obj) => metadataOf(obj).name || undefined,
-      convert: (obj) => {
-        const m = metadataOf(obj)
-        const data = stringMap(field(obj, 'data'))
-        return { name: m.name, namespace: m.namespace, labels: m.labels, data, origin: '' }
-      },
-    },
+      namespace,
+      labelSelector,
+    ),
     {
       ...base,
       onChange: () => {
