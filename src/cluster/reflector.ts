@@ -210,8 +210,8 @@ export class Reflector<T> {
       // connection died without a FIN (a frozen apiserver, a dropped route).
       const limitMs = timeoutSeconds * 1000 + (this.opts.watchdogGraceMs ?? 30_000)
       session.watchdog = setTimeout(() => {
+        done(new Error(`watch silent for ${Math.round(limitMs / 1000)}s`)) // before abort's own
         handle.abort()
-        done(new Error(`watch silent for ${Math.round(limitMs / 1000)}s`))
       }, limitMs)
       session.watchdog.unref()
     }, done)
