@@ -10,6 +10,7 @@ import { firstPath } from '../config/paths.js'
 import {
   WEBHOOK_OPTIONS,
   admissionOptionsOf,
+  checkWebhookSettings,
   devProfile,
   type WebhookSettings,
 } from '../config/webhook-options.js'
@@ -57,6 +58,7 @@ export async function runWebhook(
       io.stdout.write(WEBHOOK_HELP)
       return EXIT.ok
     }
+    checkWebhookSettings(loaded.config)
     settings = withAbsolutePaths(loaded.config, io.cwd)
   } catch (err) {
     io.stderr.write(`multinet webhook: ${messageOf(err)}\n`)

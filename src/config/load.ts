@@ -1,6 +1,6 @@
 import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv'
-import { parse as parseYaml } from 'yaml'
-import { MultinetError, messageOf } from '../errors.js'
+import { MultinetError } from '../errors.js'
+import { readConfigFile } from './config-file.js'
 import { envName, flagName, type OptionSpec, type OptionTable, type OptionValue } from './define.js'
 import { parseArgs, splitList } from './parse-args.js'
 
@@ -44,7 +44,7 @@ export function loadOptions<T>(
   if (configFile !== undefined) {
     layers.push({
       source: () => `file ${configFile}`,
-      values: readConfigFile(configFile, specs, input),
+      values: readConfigFile(configFile, specs, input.readFile),
     })
   }
   layers.push(...envLayers(specs, input.env))
@@ -115,46 +115,6 @@ function envLayers(
     { source: (k) => aliasSource[k] as string, values: aliases },
     { source: (k) => `env ${envName(k)}`, values: own },
   ]
-}
-
-function readConfigFile(
-  path: string,
-  specs: Readonly<Record<string, OptionSpec>>,
-  input: LoadInput,
-): Record<string, unknown> {
-  let text: string
-  try {
-    text = input.readFile(path)
-  } catch (err) {
-    throw new MultinetError('MN_ERR_FILE_READ', `config file ${path}: ${messageOf(err)}`, {
-      cause: err,
-    })
-  }
-  let data: unknown
-  try {
-    data = parseYaml(text)
-  } catch (err) {
-    throw new MultinetError('MN_ERR_CONFIG_INVALID', `config file ${path}: ${messageOf(err)}`)
-  }
-  if (data === null || data === undefined) return {}
-  if (typeof data !== 'object' || Array.isArray(data)) {
-    throw new MultinetError(
-      'MN_ERR_CONFIG_INVALID',
-      `config file ${path}: must be a mapping of option names to values`,
-    )
-  }
-  const values: Record<string, unknown> = {}
-  for (const [key, value] of Object.entries(data)) {
-    const spec = specs[key]
-    if (spec === undefined) {
-      throw new MultinetError(
-        'MN_ERR_CONFIG_INVALID',
-        `config file ${path}: unknown key '${key}' (keys are the camelCase option names, e.g. ${Object.keys(specs)[0]})`,
-      )
-    }
-    values[key] = spec.type === 'list' && typeof value === 'string' ? splitList(value) : value
-  }
-  return values
 }
 
 function validate(

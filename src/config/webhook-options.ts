@@ -1,4 +1,5 @@
 import { DEFAULT_ADMISSION_OPTIONS, type AdmissionOptions } from '../admission/options.js'
+import { MultinetError } from '../errors.js'
 import type { OptionTable } from './define.js'
 import type { Profile } from './load.js'
 
@@ -298,4 +299,23 @@ export function admissionOptionsOf(settings: WebhookSettings): AdmissionOptions 
       physicalNetworkLabelPrefix: settings.physicalNetworkLabelPrefix,
     }),
   })
+}
+
+/**
+ * Rules that involve two options, which the per-option schema cannot express. Node refuses a
+ * header deadline longer than the whole-request one, and two listeners cannot share a port.
+ */
+export function checkWebhookSettings(settings: WebhookSettings): void {
+  const problems: string[] = []
+  if (settings.headersTimeoutMs > settings.requestTimeoutMs) {
+    problems.push(
+      `headersTimeoutMs (${settings.headersTimeoutMs}) must not exceed requestTimeoutMs (${settings.requestTimeoutMs})`,
+    )
+  }
+  if (settings.port !== 0 && settings.port === settings.healthPort) {
+    problems.push(`port and healthPort must differ (both ${settings.port})`)
+  }
+  if (problems.length > 0) {
+    throw new MultinetError('MN_ERR_CONFIG_INVALID', problems.join('; '), { details: { problems } })
+  }
 }

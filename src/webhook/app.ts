@@ -53,7 +53,10 @@ export function buildWebhookApp(deps: WebhookAppDeps): WebhookApp {
     requestIdHeader: false,
     // One line per request at info would drown the denials; outcomes are logged by the routes.
     logController: new LogController({ disableRequestLogging: true }),
-    return503OnClosing: true,
+    // While draining, a request that arrives on a kept-alive connection is still answered (with
+    // `Connection: close`): a 503 would make the API server apply failurePolicy to a pod that
+    // we could have admitted, and Go's client does not retry a POST.
+    return503OnClosing: false,
   }) as unknown as WebhookApp
 
   app.removeContentTypeParser('application/json')

@@ -5,6 +5,7 @@ import { loadOptions } from '../../src/config/load.js'
 import {
   WEBHOOK_OPTIONS,
   admissionOptionsOf,
+  checkWebhookSettings,
   devProfile,
   type WebhookSettings,
 } from '../../src/config/webhook-options.js'
@@ -73,5 +74,31 @@ t.test(
       if (shown !== undefined && shown !== '')
         t.ok(WEBHOOK_HELP.includes(`default: ${String(shown)}`), `default of ${key}`)
     }
+  },
+)
+
+t.test(
+  'cross-option rules: header deadline within the request deadline, distinct ports',
+  async (t) => {
+    t.doesNotThrow(() => checkWebhookSettings(load([])))
+    t.doesNotThrow(() => checkWebhookSettings(load(['--port', '0', '--health-port', '0'])))
+    t.throws(
+      () =>
+        checkWebhookSettings(
+          load([
+            '--headers-timeout-ms',
+            '5000',
+            '--request-timeout-ms',
+            '1000',
+            '--health-port',
+            '8443',
+          ]),
+        ),
+      {
+        code: 'MN_ERR_CONFIG_INVALID',
+        message:
+          'invalid configuration: headersTimeoutMs (5000) must not exceed requestTimeoutMs (1000); port and healthPort must differ (both 8443)',
+      },
+    )
   },
 )

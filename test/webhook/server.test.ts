@@ -1,5 +1,5 @@
 import { rename, writeFile } from 'node:fs/promises'
-import { createServer } from 'node:net'
+import { connect as tcpConnect, createServer } from 'node:net'
 import type { AddressInfo } from 'node:net'
 import t from 'tap'
 import { inspectCertificate } from '../../src/tls/inspect.js'
@@ -272,3 +272,72 @@ t.test('a port in use is a start-up error, and nothing is left listening', async
     { code: 'EADDRINUSE' },
   )
 })
+
+t.test(
+  'while draining, a request on a kept-alive connection is answered, not refused',
+  async (t) => {
+    const { Agent, request } = await import('node:https')
+    let release!: () => void
+    let entered!: () => void
+    const inHandler = new Promise<void>((r) => (entered = r))
+    let calls = 0
+    const s = await serve(t, async (endpoint, body) => {
+      if (calls++ === 1) {
+        entered()
+        await new Promise<void>((r) => (release = r))
+      }
+      return handle(endpoint, body)
+    })
+    const agent = new Agent({ keepAlive: true, maxSockets: 1, ca: s.ca.certPem })
+    t.teardown(() => agent.destroy())
+    const post = (uid: string) =>
+      new Promise<{ status: number; connection: string | undefined; text: string }>(
+        (resolve, reject) => {
+          const r = request(
+            {
+              host: '127.0.0.1',
+              port: s.running.port,
+              path: '/validate',
+              method: 'POST',
+              agent,
+              headers: { 'content-type': 'application/json' },
+            },
+            (res) => {
+              let text = ''
+              res.on('data', (d: Buffer) => (text += d.toString()))
+              res.on('end', () =>
+                resolve({ status: res.statusCode ?? 0, connection: res.headers.connection, text }),
+              )
+            },
+          )
+          r.on('error', reject)
+          r.end(plainPodReview(uid))
+        },
+      )
+    t.equal((await post('warm')).status, 200)
+    const slow = post('slow')
+    await inHandler
+    const closing = s.running.shutdown('SIGTERM')
+    // Once the listener is closed, idle connections are gone and only the busy one remains.
+    while (await canConnect(s.running.port)) await new Promise((r) => setTimeout(r, 5))
+    const queued = post('queued') // waits for the one kept-alive socket
+    release()
+    t.equal((await slow).status, 200)
+    const late = await queued
+    t.equal(late.status, 200, 'answered during the drain')
+    t.equal(late.connection, 'close')
+    t.match(late.text, /"uid":"queued","allowed":true/)
+    await closing
+  },
+)
+
+function canConnect(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = tcpConnect(port, '127.0.0.1')
+    socket.once('connect', () => {
+      socket.destroy()
+      resolve(true)
+    })
+    socket.once('error', () => resolve(false))
+  })
+}
