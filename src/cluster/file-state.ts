@@ -43,6 +43,8 @@ const EMPTY_INDEX: FolderIndex = {
 
 class FolderState {
   private readonly files = new Map<string, FileEntry>()
+  /** Paths in scan order: the order later definitions win in, whatever order files appeared. */
+  private order: string[] = []
   private index = EMPTY_INDEX
   /** Why the folder itself cannot be read (it was removed, say); undefined when it can. */
   folderError: string | undefined
@@ -60,7 +62,7 @@ class FolderState {
   }
 
   problems(): string[] {
-    const files = [...this.files.values()].flatMap((f) => f.problems)
+    const files = this.order.flatMap((f) => this.files.get(f)?.problems ?? [])
     const folder =
       this.folderError === undefined
         ? []
@@ -92,8 +94,12 @@ class FolderState {
       await this.readFile(file, sig)
     }
     if (changed.length === 0) return
+    this.order = [...seen.keys()]
     this.index = mergeFolder(
-      [...this.files].flatMap(([file, e]) => (e.content ? [[file, e.content] as const] : [])),
+      this.order.flatMap((file) => {
+        const content = this.files.get(file)?.content
+        return content ? [[file, content] as const] : []
+      }),
     )
     this.policies.update(this.index.policyConfigMaps)
     const { nads, namespaces, policyConfigMaps } = this.index

@@ -154,6 +154,18 @@ t.test('watching: edits, new files and deletions apply within a second', async (
   t.ok(lines.some((l) => l.msg === 'state folder read' && Array.isArray(l.changed)))
 })
 
+t.test('watching: which definition wins follows the path order, not history', async (t) => {
+  const dir = t.testdir({ 'z.yaml': nad('team-a', 'dup', 'bridge') })
+  const { state } = await open(t, dir, { watch: true })
+  writeFileSync(join(dir, 'a.yaml'), nad('team-a', 'dup', 'macvlan'))
+  await until(() => state.sync().problems.length === 1, WITHIN)
+  t.same(state.getNad('team-a', 'dup')?.cniTypes, ['bridge'], 'z.yaml comes later')
+  t.equal(
+    state.sync().problems[0],
+    `${join(dir, 'z.yaml')}: NetworkAttachmentDefinition team-a/dup is defined again (first in ${join(dir, 'a.yaml')}); the later one is used`,
+  )
+})
+
 t.test('watching: a broken edit keeps the last good content until fixed', async (t) => {
   const dir = t.testdir({ 'a.yaml': nad('team-a', 'one') })
   const { state, lines } = await open(t, dir, { watch: true })
