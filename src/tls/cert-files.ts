@@ -33,9 +33,9 @@ export async function readCertDir(dir: string): Promise<CertMaterial> {
 }
 
 /**
- * Writes the four files. Each file is written to a temporary name and renamed, and the key of a
- * pair is written before its certificate, so that a reader polling the folder sees either the
- * old file or the new one, never a torn one.
+ * Writes the four files, each to a temporary name and then renamed, so that a reader never sees
+ * a half-written file. Between two renames the folder briefly holds a new key with an old
+ * certificate: the running webhook's certificate source refuses that mismatch and retries.
  */
 export async function writeCertDir(dir: string, bundle: CertBundle): Promise<void> {
   await mkdir(dir, { recursive: true })
