@@ -126,7 +126,8 @@ export function subjectOf(
 ): Subject {
   return {
     namespace,
-    namespaceLabels: namespaceLabels ?? {},
+    // The API server gives every namespace this label; it is all we know of an unknown one.
+    namespaceLabels: namespaceLabels ?? { 'kubernetes.io/metadata.name': namespace },
     podLabels,
     serviceAccount: serviceAccount || 'default',
   }

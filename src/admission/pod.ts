@@ -1,4 +1,4 @@
-import { errorsOf } from '../spec/finding.js'
+import { errorsOf, warning } from '../spec/finding.js'
 import { mutatePod } from '../mutation/mutate-pod.js'
 import { field, metadataOf, stringField } from './object.js'
 import type { AdmissionOptions } from './options.js'
@@ -43,17 +43,24 @@ async function reviewPodCreate(
   // Pods created by controllers may carry no namespace in the object (NRI #26): the request has it.
   const namespace = meta.namespace || req.namespace || 'default'
   const spec = field(pod, 'spec')
-  const subject = subjectOf(
-    namespace,
-    state.namespaceLabels(namespace),
-    meta.labels,
-    stringField(spec, 'serviceAccountName'),
-  )
+  // A namespace created a moment ago may not have reached the cache: its labels decide
+  // tenants and namespace-selector rules, so look it up rather than decide without them.
+  const labels = state.namespaceLabels(namespace) ?? (await state.fetchNamespaceLabels(namespace))
+  const subject = subjectOf(namespace, labels, meta.labels, stringField(spec, 'serviceAccountName'))
   const policy = state.policy()
   const tenant = policy.tenantFor(subject)
   const nets = readPodNetworks(meta.annotations, namespace, tenant)
   const findings = [...(endpoint === 'validate' ? networkStatusGuard(req, options) : [])]
   findings.push(...nets.findings)
+  if (labels === undefined && nets.requested.length > 0) {
+    findings.push(
+      warning(
+        'pod.namespace-unknown',
+        'metadata.namespace',
+        `the labels of namespace ${namespace} are not known; rules that select namespaces by label were decided with only kubernetes.io/metadata.name`,
+      ),
+    )
+  }
   // Nothing requested and nothing injected: the common case for most pods, answered at once.
   if (nets.requested.length === 0) return { ...EMPTY_VERDICT, findings }
   if (errorsOf(nets.findings).length > 0) return { ...EMPTY_VERDICT, findings }

@@ -37,6 +37,12 @@ export interface ClusterState {
   fetchNad(namespace: string, name: string): Promise<NadInfo | undefined>
   /** Labels of a namespace; `undefined` when the namespace is not known. */
   namespaceLabels(namespace: string): Readonly<Record<string, string>> | undefined
+  /**
+   * Labels of a namespace that memory does not have (created a moment ago), looked up once at
+   * the source with a bounded wait; `undefined` when it cannot be found. Policy rules select
+   * namespaces by label, so deciding without them could let a deny rule miss.
+   */
+  fetchNamespaceLabels(namespace: string): Promise<Readonly<Record<string, string>> | undefined>
   /** The access policy in force (the last good one when the newest does not validate). */
   policy(): CompiledPolicy
   sync(): SyncStatus

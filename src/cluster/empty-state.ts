@@ -7,6 +7,7 @@ export function emptyState(): StateSource {
     getNad: () => undefined,
     fetchNad: async () => undefined,
     namespaceLabels: () => undefined,
+    fetchNamespaceLabels: async () => undefined,
     policy: () => DEFAULT_POLICY,
     sync: () => ({ synced: true, problems: [] }),
     stats: () => ({ nads: 0, namespaces: 0, policyConfigMaps: 0 }),

@@ -156,6 +156,7 @@ class FolderState {
       fetchNad: async (namespace, name): Promise<NadInfo | undefined> =>
         this.index.nads.get(nadKey(namespace, name)),
       namespaceLabels: (namespace) => this.index.namespaces.get(namespace),
+      fetchNamespaceLabels: async (namespace) => this.index.namespaces.get(namespace),
       policy: () => this.policies.policy(),
       sync,
       waitForSync: async () => true,

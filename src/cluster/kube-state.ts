@@ -13,6 +13,7 @@ import { CoreV1Api, CustomObjectsApi, Watch, type KubeConfig } from '@kubernetes
 import type { Logger } from 'pino'
 import type { AdmissionOptions } from '../admission/options.js'
 import type { NadInfo, SyncStatus } from '../admission/state.js'
+import { field, stringMap } from '../admission/object.js'
 import { isDns1123Label } from '../spec/names.js'
 import { nadKey } from './folder-merge.js'
 import { loadKubeConfig } from './kube-config.js'
@@ -150,6 +151,24 @@ export async function openKubeState(opts: KubeStateOptions): Promise<StateSource
       return pending
     },
     namespaceLabels: (ns) => namespaces.get(ns),
+    fetchNamespaceLabels: async (ns) => {
+      const cached = namespaces.get(ns)
+      if (cached !== undefined || !isDns1123Label(ns)) return cached
+      try {
+        const obj = await core.readNamespace(
+          { name: ns },
+          abortable(AbortSignal.timeout(timeoutMs)),
+        )
+        log.info({ namespace: ns }, 'namespace found by direct lookup before its watch event')
+        return stringMap(field(field(obj, 'metadata'), 'labels'))
+      } catch (err) {
+        log.warn(
+          { namespace: ns, err: describeError(err), timeoutMs },
+          'direct namespace lookup failed',
+        )
+        return undefined
+      }
+    },
     policy: () => policies.policy(),
     sync: (): SyncStatus => ({
       synced: synced(),

@@ -51,6 +51,7 @@ export const RULES = {
   'nad.in-use': 'NAD is still referenced by pods',
   // pod admission
   'pod.nad-missing': 'a selected NAD does not exist',
+  'pod.namespace-unknown': 'the pod namespace labels could not be read',
   'pod.networks-immutable': 'the networks annotation cannot change after creation',
   'pod.network-status-forged': 'only the agent may write network-status',
   'pod.node-selector-conflict': 'a NAD node selector conflicts with the pod',

@@ -34,7 +34,7 @@ t.test('the response answers the same uid', async (t) => {
 })
 
 t.test('a pod without networks is allowed at once, no patch, no lookups', async (t) => {
-  const s = memoryState()
+  const s = memoryState({ namespaces: { default: {} } })
   for (const ep of ['validate', 'mutate'] as const) {
     const { review: r, outcome } = await handleReview(ep, review({ object: pod() }), s, options)
     t.equal(r.response.allowed, true)
@@ -74,7 +74,7 @@ t.test('a cross-namespace reference is denied by isolation, with no policy at al
 })
 
 t.test('an invalid annotation lists every problem and skips lookups', async (t) => {
-  const s = memoryState()
+  const s = memoryState({ namespaces: { default: {} } })
   const value = JSON.stringify([
     { name: 'a', ips: ['300.1.1.1'] },
     { name: 'b', mac: 'zz' },
@@ -94,7 +94,7 @@ t.test('an invalid annotation lists every problem and skips lookups', async (t) 
 })
 
 t.test('a missing NAD is looked up once at the source, then denied', async (t) => {
-  const s = memoryState()
+  const s = memoryState({ namespaces: { default: {} } })
   const { review: r, outcome } = await handleReview(
     'validate',
     review({ object: pod({ annotations: { [NETWORKS]: 'nope,nope' } }) }),
@@ -108,7 +108,10 @@ t.test('a missing NAD is looked up once at the source, then denied', async (t) =
 })
 
 t.test('a NAD created a moment ago is found by the direct lookup', async (t) => {
-  const s = memoryState({ fresh: [{ namespace: 'default', name: 'just-made' }] })
+  const s = memoryState({
+    namespaces: { default: {} },
+    fresh: [{ namespace: 'default', name: 'just-made' }],
+  })
   const { review: r } = await handleReview(
     'validate',
     review({ object: pod({ annotations: { [NETWORKS]: 'just-made' } }) }),
@@ -298,4 +301,43 @@ t.test('a policy ConfigMap may not reuse a rule name another one defines', async
   t.equal(same.review.response.allowed, true, 'editing the ConfigMap that defines it is fine')
   const other = await handleReview('validate', reviewOf(cm('20-b', 'other-name')), s, options)
   t.equal(other.review.response.allowed, true)
+})
+
+t.test('a namespace missing from memory is looked up before its labels decide', async (t) => {
+  const { compilePolicy } = await import('../../src/policy/compile.js')
+  const { parsePolicyConfigMap } = await import('../../src/policy/parse.js')
+  const cm = {
+    apiVersion: 'v1',
+    kind: 'ConfigMap',
+    metadata: {
+      name: '10-deny',
+      namespace: 'multinet-system',
+      labels: { 'multinet.io/policy': 'true' },
+    },
+    data: {
+      'policy.yaml':
+        'apiVersion: multinet.io/v1alpha1\nrules:\n  - name: no-quarantined\n    action: deny\n    networks: {names: ["*/*"]}\n    from: {namespaces: {selector: {matchLabels: {quarantine: "yes"}}}}\n',
+    },
+  }
+  const parsed = parsePolicyConfigMap(cm, {
+    namespace: 'multinet-system',
+    label: 'multinet.io/policy',
+  })
+  const policy = compilePolicy([{ name: '10-deny', document: parsed.document! }])
+  const body = review({
+    namespace: 'fresh',
+    object: pod({ namespace: 'fresh', annotations: { [NETWORKS]: 'n' } }),
+  })
+  const fresh = memoryState({
+    policy,
+    nads: [{ namespace: 'fresh', name: 'n' }],
+    freshNamespaces: { fresh: { quarantine: 'yes' } },
+  })
+  const denied = await handleReview('validate', body, fresh, options)
+  t.same(denied.outcome.deniedBy, ['policy.denied'], 'the deny rule saw the fetched labels')
+  t.ok(fresh.fetches.includes('namespace fresh'))
+  const unknown = memoryState({ policy, nads: [{ namespace: 'fresh', name: 'n' }] })
+  const allowed = await handleReview('validate', body, unknown, options)
+  t.equal(allowed.outcome.allowed, true)
+  t.match(allowed.outcome.warnings.join(), /pod\.namespace-unknown/)
 })

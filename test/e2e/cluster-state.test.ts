@@ -46,7 +46,8 @@ async function seen(what: string, check: () => boolean, timeoutMs = WITHIN_MS): 
 
 const READ_STATE = [
   { apiGroups: [NAD.group], resources: [NAD.plural], verbs: ['get', 'list', 'watch'] },
-  { apiGroups: [''], resources: ['namespaces', 'configmaps'], verbs: ['list', 'watch'] },
+  { apiGroups: [''], resources: ['namespaces'], verbs: ['get', 'list', 'watch'] },
+  { apiGroups: [''], resources: ['configmaps'], verbs: ['list', 'watch'] },
 ]
 
 async function open(kc: KubeConfig, t: Test): Promise<StateSource> {
@@ -181,6 +182,16 @@ t.test('cluster state on a real apiserver', async (t) => {
     const found = state.getNad(ns, 'fresh') ?? (await state.fetchNad(ns, 'fresh'))
     t.same(found?.cniTypes, ['bridge'])
     t.equal(await state.fetchNad(ns, 'never-created'), undefined)
+  })
+
+  t.test('a namespace created just before a pod has its labels looked up', async (t) => {
+    const name = `race-ns-${Date.now()}`
+    await admin
+      .makeApiClient(CoreV1Api)
+      .createNamespace({ body: { metadata: { name, labels: { tier: 'edge' } } } })
+    const labels = state.namespaceLabels(name) ?? (await state.fetchNamespaceLabels(name))
+    t.equal(labels?.tier, 'edge')
+    t.equal(await state.fetchNamespaceLabels('never-created-ns'), undefined)
   })
 
   t.test('the direct lookup works even when the NAD cache cannot be filled', async (t) => {
