@@ -3,7 +3,7 @@ import { execFile } from 'node:child_process'
 import { readFile } from 'node:fs/promises'
 import { promisify } from 'node:util'
 import { reviewCommand } from '../../src/cli/review-command.js'
-import { captureIo } from '../fixtures/cli/io.js'
+import { captureIo, withoutCoverage } from '../fixtures/cli/io.js'
 
 const run = async (argv: string[], stdin = '') => {
   const c = captureIo(stdin)
@@ -130,7 +130,8 @@ t.test('--help documents the options', async (t) => {
 })
 
 t.test('the real command, as a child process', async (t) => {
-  const exec = promisify(execFile)
+  const exec = (cmd: string, args: string[]) =>
+    promisify(execFile)(cmd, args, { env: withoutCoverage(process.env) })
   const ok = await exec('node', [
     'bin/multinet.js',
     'review',

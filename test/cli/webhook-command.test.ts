@@ -8,6 +8,7 @@ import t from 'tap'
 import { runWebhook, WEBHOOK_HELP, webhookCommand } from '../../src/cli/webhook-command.js'
 import { serverPair, testCa, writePair } from '../fixtures/tls/pki.js'
 import { testIo, until } from '../fixtures/webhook/cli-io.js'
+import { withoutCoverage } from '../fixtures/cli/io.js'
 import { httpGet, httpsRequest } from '../fixtures/webhook/https.js'
 import { EXAMPLES, exampleReview, plainPodReview } from '../fixtures/webhook/state.js'
 
@@ -210,13 +211,3 @@ t.test(
     )
   },
 )
-
-/**
- * The child runs the sources through tsx, whose line mapping differs from the test loader's;
- * its V8 coverage would be merged into this run's and misreport lines, so it records none.
- */
-function withoutCoverage(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
-  const copy = { ...env }
-  delete copy.NODE_V8_COVERAGE
-  return copy
-}
