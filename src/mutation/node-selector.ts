@@ -5,6 +5,8 @@
  * different values cannot both hold, so we deny and name both sides instead.
  */
 import { error, type Finding } from '../spec/finding.js'
+import { parseNodeSelectorAnnotation } from '../spec/nad.js'
+import { labelKeyProblem } from '../spec/names.js'
 import { ANNOTATIONS } from '../spec/types.js'
 import type { Attachment } from './attachments.js'
 import { displayPath } from './json-pointer.js'
@@ -16,17 +18,6 @@ interface Wish {
   readonly value: string
   /** `NAD ns/name (networks[0])`, for messages. */
   readonly by: string
-}
-
-/** The label name part of a key (after the prefix): the Kubernetes qualified-name rule. */
-const LABEL_NAME = /^[A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?$/
-
-function parseSelector(raw: string): [string, string] | undefined {
-  const parts = raw.split('=')
-  if (parts.length > 2) return undefined
-  const key = (parts[0] ?? '').trim()
-  if (key === '') return undefined
-  return [key, (parts[1] ?? '').trim()]
 }
 
 export interface NodeSelectorResult {
@@ -70,22 +61,26 @@ export function planNodeSelector(
     checked.add(nadKey)
     const selector = annotations[ANNOTATIONS.nodeSelector]
     if (selector !== undefined) {
-      const kv = parseSelector(selector)
-      if (kv) wish(kv[0], kv[1], a, 'node selector')
-      else if (first) {
+      // The same rule the NAD validation applies, so a NAD stored before the webhook ran (or
+      // edited while it was down) cannot inject a label the API server would refuse.
+      const parsed = parseNodeSelectorAnnotation(selector)
+      for (const [key, value] of Object.entries(parsed.selector ?? {})) {
+        wish(key, value, a, 'node selector')
+      }
+      if (!parsed.selector && first) {
+        const why = parsed.findings.map((f) => f.message).join('; ')
         findings.push(
           error(
             'nad.node-selector',
             a.origin,
-            `NAD ${nadKey}: annotation ${ANNOTATIONS.nodeSelector} is ${JSON.stringify(selector)}; ` +
-              'it must be "key" or "key=value" with one "=" at most',
+            `NAD ${nadKey}: annotation ${ANNOTATIONS.nodeSelector} is ${JSON.stringify(selector)}: ${why}`,
           ),
         )
       }
     }
     const physnet = annotations[ANNOTATIONS.physicalNetwork]?.trim()
     if (physnet === undefined) continue
-    if (physnet.length <= 63 && LABEL_NAME.test(physnet)) {
+    if (labelKeyProblem(`${options.physicalNetworkLabelPrefix}${physnet}`) === undefined) {
       wish(
         `${options.physicalNetworkLabelPrefix}${physnet}`,
         'true',

@@ -5,6 +5,7 @@
  * count once, since one attachment consumes one device of a pool.
  */
 import { error, type Finding } from '../spec/finding.js'
+import { extendedResourceNameProblem } from '../spec/names.js'
 import { ANNOTATIONS } from '../spec/types.js'
 import type { Attachment } from './attachments.js'
 import { isObject } from './pod-view.js'
@@ -14,10 +15,6 @@ export interface ResourceNeed {
   /** `networks[0] ns/name` per unit, for the summary. */
   readonly origins: string[]
 }
-
-/** `domain/name` as Kubernetes accepts for extended resources (a DNS subdomain prefix). */
-const EXTENDED_RESOURCE =
-  /^(?=.{1,253}\/)[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*\/(?=[^/]{1,63}$)[A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?$/
 
 export function countResources(
   attachments: readonly Attachment[],
@@ -32,7 +29,7 @@ export function countResources(
       const raw = a.nad?.annotations[key]
       if (raw === undefined) continue
       const name = raw.trim()
-      if (EXTENDED_RESOURCE.test(name)) names.add(name)
+      if (extendedResourceNameProblem(name) === undefined) names.add(name)
       else if (!reported.has(`${a.namespace}/${a.name} ${key}`)) {
         reported.add(`${a.namespace}/${a.name} ${key}`)
         findings.push(

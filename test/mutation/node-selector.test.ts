@@ -106,7 +106,22 @@ t.test('malformed NAD annotations are denials, reported once per NAD', async (t)
       ['nad.physical-network', 'networks[4]'],
     ],
   )
-  t.match(r.findings[0]?.message, /is "a=b=c"; it must be "key" or "key=value"/)
+  t.match(r.findings[0]?.message, /is "a=b=c": .*must be "key" or "key=value"/)
+})
+
+t.test('a node selector the API server would refuse is a denial, not a patch', async (t) => {
+  const r = plan(pod(), [
+    att('networks[0]', 'ns1/a', { [SEL]: 'a~b/c=1' }),
+    att('networks[1]', 'ns1/b', { [SEL]: 'zone=not valid' }),
+  ])
+  t.same(
+    r.findings.map((f) => [f.rule, f.path]),
+    [
+      ['nad.node-selector', 'networks[0]'],
+      ['nad.node-selector', 'networks[1]'],
+    ],
+  )
+  t.same(r.ops, [])
 })
 
 t.test('unknown NADs and odd pods contribute nothing and do not throw', async (t) => {
