@@ -4,21 +4,9 @@
  * (src/cluster/file-state.ts) by a folder of manifests. Admission code never sees either.
  */
 import type { CompiledPolicy } from '../policy/types.js'
+import type { NadInfo } from '../spec/types.js'
 
-/** The parts of a NetworkAttachmentDefinition that decisions need (not the whole object). */
-export interface NadInfo {
-  readonly namespace: string
-  readonly name: string
-  readonly labels: Readonly<Record<string, string>>
-  /**
-   * Only the annotations decisions read (`k8s.v1.cni.cncf.io/*`, `multinet.io/*`, and the
-   * configured resource-name keys); kubectl's last-applied-configuration and the like are
-   * dropped so that 10,000 cached NADs stay small.
-   */
-  readonly annotations: Readonly<Record<string, string>>
-  /** CNI plugin types in spec.config (empty when the config is on disk), for metrics and docs. */
-  readonly cniTypes: readonly string[]
-}
+export type { NadInfo } from '../spec/types.js'
 
 export interface SyncStatus {
   /** True once every source has completed its first full list. */

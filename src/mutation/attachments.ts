@@ -3,7 +3,7 @@
  * network, then the selections, then the tenant's additions), each with the NAD it resolves to
  * and where it came from, so that findings point at the element that caused them.
  */
-import type { NadInfo } from '../admission/state.js'
+import type { NadInfo } from '../spec/types.js'
 import type { SelectionElement } from '../spec/types.js'
 
 export interface NetworkName {

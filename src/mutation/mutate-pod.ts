@@ -5,7 +5,7 @@
  * only when it is absent, and is empty when the pod already is as we want it (reinvocation).
  */
 import type { PatchOp } from '../admission/review.js'
-import type { NadInfo } from '../admission/state.js'
+import type { NadInfo } from '../spec/types.js'
 import { error, errorsOf, type Finding } from '../spec/finding.js'
 import type { SelectionElement } from '../spec/types.js'
 import { attachmentsOf, tenantAdditions, type NetworkName } from './attachments.js'

@@ -3,7 +3,7 @@
  * config in `spec.config`, and the annotations Multinet acts on. The CRD's own schema is only
  * `spec.config: string`, so everything here is ours to check. Never throws.
  */
-import type { NadInfo } from '../admission/state.js'
+import type { NadInfo } from './types.js'
 import { validateCniConfig, cniTypesOf } from './cni-config.js'
 import { error, errorsOf, type Finding } from './finding.js'
 import { isObject, jsonTypeOf, parseJson, pathKey } from './json.js'
