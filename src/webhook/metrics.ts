@@ -1,5 +1,5 @@
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client'
-import type { StateStats } from '../cluster/source.js'
+import type { SourceCounters, StateStats } from '../cluster/source.js'
 import type { MultinetError } from '../errors.js'
 import type { CertEvents } from '../tls/cert-source.js'
 import type { CertInfo } from '../tls/inspect.js'
@@ -87,6 +87,48 @@ export class WebhookMetrics implements CertEvents {
           this.set({ kind: 'nads' }, s.nads)
           this.set({ kind: 'namespaces' }, s.namespaces)
           this.set({ kind: 'policy_configmaps' }, s.policyConfigMaps)
+        },
+      })
+      // The watches' own counters are cumulative in the state; exported as gauges read at scrape
+      // time so that a restart of the state source cannot make a counter go backwards unseen.
+      const perSource = (name: string, help: string, pick: (c: SourceCounters) => number) =>
+        new Gauge({
+          name,
+          help,
+          labelNames: ['resource'],
+          registers,
+          collect() {
+            for (const [resource, c] of Object.entries(stats().sources ?? {})) {
+              this.set({ resource }, pick(c))
+            }
+          },
+        })
+      perSource(
+        'multinet_watch_stale_seconds',
+        'Seconds a cluster watch has been down (0 while up); the cache keeps serving meanwhile.',
+        (c) => c.staleSeconds,
+      )
+      perSource(
+        'multinet_watch_reconnects',
+        'Watches restarted since start, by resource.',
+        (c) => c.reconnects,
+      )
+      perSource(
+        'multinet_watch_relists',
+        'Full relists since start (410 Gone), by resource.',
+        (c) => c.relists,
+      )
+      perSource(
+        'multinet_watch_failures',
+        'Failed list or watch attempts since start.',
+        (c) => c.failures,
+      )
+      new Gauge({
+        name: 'multinet_policy_errors',
+        help: 'Policy ConfigMaps that do not validate; the last good policy stays in force.',
+        registers,
+        collect() {
+          this.set(stats().policyErrors ?? 0)
         },
       })
     }

@@ -99,3 +99,35 @@ t.test('cache sizes are read at scrape time; default metrics on request', async 
   t.match(text, 'multinet_cache_objects{kind="policy_configmaps"} 3')
   t.match(text, 'process_cpu_user_seconds_total')
 })
+
+t.test('watch health and policy errors are exported per resource', async (t) => {
+  let stale = 0
+  const m = new WebhookMetrics({
+    stats: () => ({
+      nads: 0,
+      namespaces: 0,
+      policyConfigMaps: 0,
+      policyErrors: 1,
+      sources: {
+        nads: { reconnects: 3, relists: 1, failures: 2, staleSeconds: stale },
+        namespaces: { reconnects: 0, relists: 0, failures: 0, staleSeconds: 0 },
+      },
+    }),
+  })
+  t.match(await m.registry.metrics(), 'multinet_watch_stale_seconds{resource="nads"} 0')
+  stale = 12
+  const text = await m.registry.metrics()
+  t.match(text, 'multinet_watch_stale_seconds{resource="nads"} 12')
+  t.match(text, 'multinet_watch_reconnects{resource="nads"} 3')
+  t.match(text, 'multinet_watch_relists{resource="nads"} 1')
+  t.match(text, 'multinet_watch_failures{resource="nads"} 2')
+  t.match(text, 'multinet_watch_stale_seconds{resource="namespaces"} 0')
+  t.match(text, 'multinet_policy_errors 1')
+})
+
+t.test('a state without watch counters exports no per-resource series', async (t) => {
+  const m = new WebhookMetrics({ stats: () => ({ nads: 0, namespaces: 0, policyConfigMaps: 0 }) })
+  const text = await m.registry.metrics()
+  t.notMatch(text, 'multinet_watch_stale_seconds{')
+  t.match(text, 'multinet_policy_errors 0')
+})
