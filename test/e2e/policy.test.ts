@@ -182,3 +182,36 @@ t.test('a user cannot forge network-status; the agent identity can write it', as
   })
   t.equal(written.metadata?.annotations?.['k8s.v1.cni.cncf.io/network-status'], status)
 })
+
+t.test('updates that leave the network annotations alone never wait for the webhook', async (t) => {
+  // Kubelets write pod status constantly: with the webhook stopped and failurePolicy Fail, they
+  // must still get through, while a network-status change is refused (fails closed).
+  const created = await core.createNamespacedPod({ namespace: app, body: podBody('kubelet-like') })
+  await hook.stop()
+  const relabelled = { ...created, metadata: { ...created.metadata, labels: { touched: 'yes' } } }
+  const stored = await core.replaceNamespacedPod({
+    name: 'kubelet-like',
+    namespace: app,
+    body: relabelled,
+  })
+  t.equal(stored.metadata?.labels?.touched, 'yes')
+  const status = await core.replaceNamespacedPodStatus({
+    name: 'kubelet-like',
+    namespace: app,
+    body: { ...stored, status: { ...stored.status, message: 'kubelet says hi' } },
+  })
+  t.equal(status.status?.message, 'kubelet says hi')
+  const forged = {
+    ...status,
+    metadata: {
+      ...status.metadata,
+      annotations: { ...status.metadata?.annotations, 'k8s.v1.cni.cncf.io/network-status': '[]' },
+    },
+  }
+  t.match(
+    await refusal(
+      core.replaceNamespacedPod({ name: 'kubelet-like', namespace: app, body: forged }),
+    ),
+    /failed calling webhook/,
+  )
+})
