@@ -5,14 +5,14 @@
 #
 #   K8S_VERSION   k8s.io/kubernetes tag without "v"        (default 1.34.4)
 #   ETCD_VERSION  go.etcd.io/etcd/server/v3 tag without "v" (default 3.6.16)
-#   HELM_VERSION  helm.sh/helm/v3 tag without "v"           (default 3.21.4; empty = skip)
+#   HELM_VERSION  helm.sh/helm/v3 tag without "v"           (default empty: skip; the chart tests will set 3.21.4)
 #
 # Go is test infrastructure only: nothing built here ships in the product.
 set -euo pipefail
 
 K8S_VERSION=${K8S_VERSION:-1.34.4}
 ETCD_VERSION=${ETCD_VERSION:-3.6.16}
-HELM_VERSION=${HELM_VERSION-3.21.4}
+HELM_VERSION=${HELM_VERSION-}
 CACHE=${MULTINET_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/multinet}
 BIN="$CACHE/bin/k8s-v$K8S_VERSION-etcd-v$ETCD_VERSION"
 
