@@ -99,7 +99,7 @@ export class CertSource {
     const { certFile, keyFile, clientCaFile } = this.options
     try {
       const files = [certFile, keyFile, ...(clientCaFile === undefined ? [] : [clientCaFile])]
-      const bytes = await Promise.all(files.map(readPem))
+      const bytes = await readAll(files)
       if (this.cached !== undefined && sameBytes(bytes, this.cached)) return 'unchanged'
       const [cert, key, ca] = bytes as [Buffer, Buffer, Buffer | undefined]
       const info = checkPair(cert, key)
@@ -148,6 +148,15 @@ export class CertSource {
       return 'failed'
     }
   }
+}
+
+// Read concurrently but report the first failure in file order, so the error a user sees (and a
+// test asserts) does not depend on which read the kernel finished first.
+async function readAll(paths: readonly string[]): Promise<Buffer[]> {
+  const settled = await Promise.allSettled(paths.map(readPem))
+  const failed = settled.find((r) => r.status === 'rejected')
+  if (failed !== undefined) throw failed.reason
+  return settled.map((r) => (r as PromiseFulfilledResult<Buffer>).value)
 }
 
 async function readPem(path: string): Promise<Buffer> {
