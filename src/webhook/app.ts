@@ -68,6 +68,11 @@ export function buildWebhookApp(deps: WebhookAppDeps): WebhookApp {
     }
   })
 
+  // 'close' fires on every response, answered or aborted, so the gauge cannot leak.
+  app.addHook('onRequest', async (_request, reply) => {
+    reply.raw.once('close', deps.metrics.requestStarted())
+  })
+
   app.addHook('onSend', async (request, reply) => {
     reply.header('x-request-id', request.id)
   })

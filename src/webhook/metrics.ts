@@ -26,6 +26,7 @@ export class WebhookMetrics implements CertEvents {
   private readonly certExpiry: Gauge
   private readonly reloads: Counter
   private readonly reloadFailures: Counter
+  private readonly inFlight: Gauge
 
   constructor(options: MetricsOptions = {}) {
     const registers = [this.registry]
@@ -58,6 +59,11 @@ export class WebhookMetrics implements CertEvents {
       name: 'multinet_http_errors_total',
       help: 'Requests answered with an HTTP error instead of an AdmissionReview, by error code.',
       labelNames: ['code'],
+      registers,
+    })
+    this.inFlight = new Gauge({
+      name: 'multinet_http_requests_in_flight',
+      help: 'HTTPS requests received (headers parsed) and not yet answered or aborted.',
       registers,
     })
     this.certExpiry = new Gauge({
@@ -133,6 +139,16 @@ export class WebhookMetrics implements CertEvents {
       })
     }
     if (options.defaultMetrics === true) collectDefaultMetrics({ register: this.registry })
+  }
+
+  /** A request's headers arrived; `done` must be called once when its response closes. */
+  requestStarted(): () => void {
+    this.inFlight.inc()
+    let open = true
+    return () => {
+      if (open) this.inFlight.dec()
+      open = false
+    }
   }
 
   observeAdmission(outcome: Outcome, seconds: number): void {

@@ -152,7 +152,14 @@ t.test('SIGTERM to the real process: the request in flight is answered, then exi
       .filter((l) => l.startsWith('{'))
       .map((l) => JSON.parse(l) as Record<string, unknown>)
   await until(() => lines().some((l) => l.msg === 'webhook listening'))
-  const { port } = lines().find((l) => l.msg === 'webhook listening') as { port: number }
+  const { port, healthPort } = lines().find((l) => l.msg === 'webhook listening') as {
+    port: number
+    healthPort: number
+  }
+  const inFlight = async () =>
+    /^multinet_http_requests_in_flight (\d+)$/m.exec(
+      (await httpGet(healthPort, '/metrics')).text,
+    )?.[1]
 
   // Headers and half the body go out; SIGTERM arrives while the request is in flight.
   const body = plainPodReview('uid-sigterm')
@@ -165,9 +172,9 @@ t.test('SIGTERM to the real process: the request in flight is answered, then exi
   socket.write(
     `POST /validate HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n${body.slice(0, half)}`,
   )
-  // The server has to have routed the request before the signal; its arrival is not observable
-  // from here, so give loopback a moment (this bounds nothing that the test asserts).
-  await new Promise((r) => setTimeout(r, 200))
+  // The server must have the request (headers parsed) before the signal, or the connection would
+  // count as idle and be closed: wait until the in-flight gauge shows it.
+  while ((await inFlight()) !== '1') await new Promise((r) => setTimeout(r, 10))
   child.kill('SIGTERM')
   await until(() => lines().some((l) => l.msg === 'shutting down: draining requests'))
   socket.end(body.slice(half))

@@ -2,13 +2,24 @@ import { mkdirSync, renameSync, rmSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import t, { type Test } from 'tap'
 import { DEFAULT_ADMISSION_OPTIONS as OPTIONS } from '../../src/admission/options.js'
-import { openFileState, type FileStateOptions } from '../../src/cluster/file-state.js'
+import {
+  openFileState,
+  POLL_INTERVAL_MS,
+  type FileStateOptions,
+} from '../../src/cluster/file-state.js'
 import type { StateSource } from '../../src/cluster/source.js'
 import { until } from '../fixtures/cluster/fake-watcher.js'
 import { captureLogger } from '../fixtures/cluster/log-capture.js'
 
-/** The promise of the dev mode: an edit is seen within a second. */
-const WITHIN = 1000
+/**
+ * The dev mode promises an edit is seen within a second: that is the poll period (asserted below),
+ * not a wall-clock bound a loaded CI machine could break, so waits here are generous.
+ */
+const WITHIN = 10_000
+
+t.test('the folder is polled well within the one-second promise', async (t) => {
+  t.ok(POLL_INTERVAL_MS <= 500, `poll period ${POLL_INTERVAL_MS} ms`)
+})
 
 const nad = (ns: string, name: string, type = 'bridge') => `apiVersion: k8s.cni.cncf.io/v1
 kind: NetworkAttachmentDefinition

@@ -220,11 +220,11 @@ t.test('a slow lookup gives up after the timeout', async (t) => {
   const fake = await started(t)
   const { state, lines } = await open(t, fake, { fetchTimeoutMs: 50 })
   await state.waitForSync!(5000)
-  fake.getDelayMs = 2000
+  fake.getDelayMs = 30_000
   fake.putQuietly('nads', nad('team-a', 'slow'))
   const started_ = Date.now()
   t.equal(await state.fetchNad('team-a', 'slow'), undefined)
-  t.ok(Date.now() - started_ < 1500, 'did not wait for the server')
+  t.ok(Date.now() - started_ < 15_000, 'gave up long before the server answered')
   t.ok(lines.some((l) => l.msg === 'direct NAD lookup failed' && l.timeoutMs === 50))
 })
 

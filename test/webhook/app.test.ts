@@ -196,3 +196,41 @@ t.test('mTLS: the client the CA signed is served, others are refused', async (t)
     )
   }
 })
+
+t.test(
+  'requests in flight are counted from headers to response, aborted ones included',
+  async (t) => {
+    const { port, ca, metrics } = await listenApp(t, handle)
+    const gauge = async () =>
+      (await metrics.registry.getSingleMetric('multinet_http_requests_in_flight')!.get()).values[0]
+        ?.value
+    const body = plainPodReview('uid-flight')
+    const half = Math.floor(body.length / 2)
+    const open = async () => {
+      const socket = connect({ host: '127.0.0.1', port, ca: ca.certPem })
+      await new Promise<void>((r) => socket.once('secureConnect', () => r()))
+      let received = ''
+      socket.on('data', (d: Buffer) => (received += d.toString()))
+      socket.write(
+        `POST /validate HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n${body.slice(0, half)}`,
+      )
+      return { socket, received: () => received }
+    }
+    t.equal(await gauge(), 0)
+    const answered = await open()
+    while ((await gauge()) !== 1) await new Promise((r) => setTimeout(r, 5))
+    answered.socket.write(body.slice(half))
+    while (!answered.received().includes('"allowed":true')) {
+      await new Promise((r) => setTimeout(r, 5))
+    }
+    while ((await gauge()) !== 0) await new Promise((r) => setTimeout(r, 5))
+    t.pass('answered: back to 0')
+    answered.socket.destroy()
+
+    const aborted = await open()
+    while ((await gauge()) !== 1) await new Promise((r) => setTimeout(r, 5))
+    aborted.socket.destroy()
+    while ((await gauge()) !== 0) await new Promise((r) => setTimeout(r, 5))
+    t.pass('aborted: back to 0')
+  },
+)
