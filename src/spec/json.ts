@@ -66,3 +66,9 @@ export function jsonTypeOf(value: unknown): string {
 export function pathKey(path: string, key: string): string {
   return /^[A-Za-z_$][\w$-]*$/.test(key) ? `${path}.${key}` : `${path}[${JSON.stringify(key)}]`
 }
+
+/** A value as it appears in a message, shortened when long. */
+export function showValue(value: unknown): string {
+  const text = JSON.stringify(value) ?? String(value)
+  return text.length > 80 ? `${text.slice(0, 77)}...` : text
+}

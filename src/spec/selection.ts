@@ -5,7 +5,7 @@
  * ("Decisions where the anchors disagree"). Parsers collect every problem and never throw.
  */
 import { error, errorsOf, warning, type Finding, type RuleCode } from './finding.js'
-import { isObject, jsonTypeOf, parseJson, pathKey } from './json.js'
+import { isObject, jsonTypeOf, parseJson, pathKey, showValue as show } from './json.js'
 import {
   dns1123LabelProblem,
   dns1123SubdomainProblem,
@@ -15,7 +15,8 @@ import {
   ipProblem,
   macProblem,
 } from './names.js'
-import type { Bandwidth, PortMapping, SelectionElement } from './types.js'
+import { bandwidth, BANDWIDTH_KEYS, ipList, portMappings, type Mutable } from './selection-values.js'
+import type { SelectionElement } from './types.js'
 
 export interface SelectionResult {
   /** The selections in order; empty whenever `findings` holds an error. */
@@ -29,8 +30,6 @@ export interface DefaultNetworkResult {
   readonly findings: Finding[]
 }
 
-type Mutable<T> = { -readonly [K in keyof T]: T[K] }
-
 /** What one item yields: the element, or nothing when it is broken beyond use. */
 interface Parsed {
   readonly element?: SelectionElement
@@ -38,8 +37,6 @@ interface Parsed {
   readonly badInterface: boolean
 }
 
-const BANDWIDTH_KEYS = ['ingressRate', 'ingressBurst', 'egressRate', 'egressBurst'] as const
-const PROTOCOLS = ['TCP', 'UDP', 'SCTP'] as const
 const SPEC_KEYS = [
   'name',
   'namespace',
@@ -350,144 +347,6 @@ function fromJson(item: unknown, path: string, podNamespace: string, findings: F
     : { element: el, badInterface }
 }
 
-function ipList(
-  value: unknown,
-  path: string,
-  rule: 'selection.ips' | 'selection.default-route',
-  problemOf: (s: string) => string | undefined,
-  mayBeEmpty: boolean,
-  findings: Finding[],
-): string[] | undefined {
-  if (!Array.isArray(value)) {
-    findings.push(error(rule, path, `must be a list of IP addresses, got ${jsonTypeOf(value)}`))
-    return undefined
-  }
-  if (value.length === 0 && !mayBeEmpty) {
-    findings.push(error(rule, path, 'must not be empty: leave the key out instead'))
-    return undefined
-  }
-  const before = findings.length
-  value.forEach((ip: unknown, i) => {
-    const p = `${path}[${i}]`
-    if (typeof ip !== 'string')
-      findings.push(error(rule, p, `must be a string, got ${jsonTypeOf(ip)}`))
-    else {
-      const problem = problemOf(ip)
-      if (problem) findings.push(error(rule, p, `${show(ip)} ${problem}`))
-    }
-  })
-  return findings.length > before ? undefined : (value as string[])
-}
-
-function portMappings(
-  value: unknown,
-  path: string,
-  findings: Finding[],
-): PortMapping[] | undefined {
-  const rule = 'selection.port-mappings'
-  if (!Array.isArray(value)) {
-    findings.push(error(rule, path, `must be a list of port mappings, got ${jsonTypeOf(value)}`))
-    return undefined
-  }
-  if (value.length === 0) {
-    findings.push(error(rule, path, 'must not be empty: leave the key out instead'))
-    return undefined
-  }
-  const before = findings.length
-  const out = value.map((entry: unknown, i): PortMapping | undefined => {
-    const p = `${path}[${i}]`
-    if (!isObject(entry)) {
-      findings.push(
-        error(
-          rule,
-          p,
-          `must be an object with hostPort and containerPort, got ${jsonTypeOf(entry)}`,
-        ),
-      )
-      return undefined
-    }
-    const port = (key: string): number => {
-      const v = entry[key]
-      if (v === undefined) findings.push(error(rule, `${p}.${key}`, 'is required'))
-      else if (typeof v !== 'number' || !Number.isInteger(v) || v < 1 || v > 65535) {
-        findings.push(
-          error(rule, `${p}.${key}`, `must be an integer from 1 to 65535, got ${show(v)}`),
-        )
-      }
-      return v as number
-    }
-    const mapping: Mutable<PortMapping> = {
-      hostPort: port('hostPort'),
-      containerPort: port('containerPort'),
-      protocol: 'TCP',
-    }
-    for (const [key, v] of Object.entries(entry)) {
-      if (key === 'hostPort' || key === 'containerPort') continue
-      const kp = pathKey(p, key)
-      if (key === 'protocol') {
-        const upper = typeof v === 'string' ? v.toUpperCase() : undefined
-        if (upper === 'TCP' || upper === 'UDP' || upper === 'SCTP') mapping.protocol = upper
-        else
-          findings.push(
-            error(rule, kp, `must be one of ${PROTOCOLS.join(', ')} (any case), got ${show(v)}`),
-          )
-      } else if (key === 'hostIP') {
-        const problem =
-          typeof v === 'string' ? ipProblem(v) : `must be a string, got ${jsonTypeOf(v)}`
-        if (problem)
-          findings.push(error(rule, kp, typeof v === 'string' ? `${show(v)} ${problem}` : problem))
-        else mapping.hostIP = v as string
-      } else {
-        findings.push(
-          warning(
-            rule,
-            kp,
-            `unknown port-mapping key "${key}" is ignored (known: hostPort, containerPort, protocol, hostIP)`,
-          ),
-        )
-      }
-    }
-    return mapping
-  })
-  return errorsOf(findings.slice(before)).length > 0 ? undefined : (out as PortMapping[])
-}
-
-function bandwidth(value: unknown, path: string, findings: Finding[]): Bandwidth | undefined {
-  const rule = 'selection.bandwidth'
-  if (!isObject(value)) {
-    findings.push(error(rule, path, `must be an object, got ${jsonTypeOf(value)}`))
-    return undefined
-  }
-  const before = findings.length
-  const out: Mutable<Bandwidth> = {}
-  for (const [key, v] of Object.entries(value)) {
-    const p = pathKey(path, key)
-    if (!(BANDWIDTH_KEYS as readonly string[]).includes(key)) {
-      findings.push(
-        warning(
-          rule,
-          p,
-          `unknown bandwidth key "${key}" is ignored (known: ${BANDWIDTH_KEYS.join(', ')})`,
-        ),
-      )
-    } else if (typeof v !== 'number' || !Number.isSafeInteger(v) || v <= 0) {
-      findings.push(
-        error(rule, p, `must be a positive integer (bits or bits per second), got ${show(v)}`),
-      )
-    } else {
-      out[key as (typeof BANDWIDTH_KEYS)[number]] = v
-    }
-  }
-  for (const dir of ['ingress', 'egress'] as const) {
-    if (`${dir}Burst` in value && !(`${dir}Rate` in value)) {
-      findings.push(
-        error(rule, `${path}.${dir}Burst`, `needs ${dir}Rate: a burst without its rate is invalid`),
-      )
-    }
-  }
-  return errorsOf(findings.slice(before)).length > 0 ? undefined : out
-}
-
 /** Checks that look at all elements: interface names and the one default-route. */
 function checkAcrossElements(
   parsed: readonly Parsed[],
@@ -555,10 +414,4 @@ function unknownKeyMessage(key: string): string {
   const sameButCase = SPEC_KEYS.find((k) => k.toLowerCase() === key.toLowerCase())
   if (sameButCase) return `${base} (keys are case-sensitive: did you mean "${sameButCase}"?)`
   return base
-}
-
-/** A value as it appears in a message, shortened when long. */
-function show(value: unknown): string {
-  const text = JSON.stringify(value) ?? String(value)
-  return text.length > 80 ? `${text.slice(0, 77)}...` : text
 }

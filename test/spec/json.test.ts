@@ -1,5 +1,12 @@
 import t from 'tap'
-import { MAX_JSON_DEPTH, isObject, jsonTypeOf, parseJson, pathKey } from '../../src/spec/json.js'
+import {
+  MAX_JSON_DEPTH,
+  isObject,
+  jsonTypeOf,
+  parseJson,
+  pathKey,
+  showValue,
+} from '../../src/spec/json.js'
 
 t.test('parseJson reports instead of throwing', async (t) => {
   t.same(parseJson('{"a":[1]}'), { ok: true, value: { a: [1] } })
@@ -38,4 +45,12 @@ t.test('isObject and pathKey', async (t) => {
   t.equal(pathKey('a', 'k8s.v1.cni.cncf.io/x'), 'a["k8s.v1.cni.cncf.io/x"]')
   t.equal(pathKey('a', ''), 'a[""]')
   t.equal(pathKey('a', '0'), 'a["0"]')
+})
+
+t.test('showValue quotes values for messages and shortens long ones', async (t) => {
+  t.equal(showValue('a'), '"a"')
+  t.equal(showValue(undefined), 'undefined')
+  const long = showValue('x'.repeat(200))
+  t.equal(long.length, 80)
+  t.ok(long.endsWith('...'))
 })
