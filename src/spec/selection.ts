@@ -15,7 +15,13 @@ import {
   ipProblem,
   macProblem,
 } from './names.js'
-import { bandwidth, BANDWIDTH_KEYS, ipList, portMappings, type Mutable } from './selection-values.js'
+import {
+  bandwidth,
+  BANDWIDTH_KEYS,
+  ipList,
+  portMappings,
+  type Mutable,
+} from './selection-values.js'
 import type { SelectionElement } from './types.js'
 
 export interface SelectionResult {
