@@ -25,6 +25,17 @@ export GOCACHE=${GOCACHE_OVERRIDE:-$CACHE/gobuild}
 mkdir -p "$BIN"
 
 log() { printf '[build-bins] %s\n' "$*" >&2; }
+# Downloads from the module proxy can fail for a moment; a fresh CI machine should not fail the
+# whole run for that. Compiles are not retried: a compile error repeats.
+fetch() {
+  local i
+  for i in 1 2 3; do
+    "$@" && return 0
+    log "attempt $i of 3 failed: $*"
+    [ "$i" = 3 ] || sleep $((i * 10))
+  done
+  return 1
+}
 command -v go >/dev/null || { log "go is not installed: the e2e tests need Go to build kube-apiserver"; exit 1; }
 
 work=$(mktemp -d)
@@ -36,7 +47,7 @@ build_apiserver() {
   staging="v0.${K8S_VERSION#1.}"
   mkdir -p "$dir" && cd "$dir"
   echo 'module local/multinet-k8s-test-binaries' > go.mod
-  go mod download "k8s.io/kubernetes@v$K8S_VERSION"
+  fetch go mod download "k8s.io/kubernetes@v$K8S_VERSION"
   modfile="$GOMODCACHE/cache/download/k8s.io/kubernetes/@v/v$K8S_VERSION.mod"
   # Same language version and GODEBUG defaults as upstream builds: godebug lines of a
   # dependency are ignored, so they must be repeated in the main module.
@@ -51,7 +62,7 @@ build_apiserver() {
   for m in $(grep -E '^[[:space:]]+k8s\.io/[^[:space:]]+ v0\.0\.0([[:space:]]|$)' "$modfile" | awk '{print $1}' | sort -u); do
     go mod edit -replace="$m=$m@$staging"
   done
-  go get "k8s.io/kubernetes/cmd/kube-apiserver@v$K8S_VERSION"
+  fetch go get "k8s.io/kubernetes/cmd/kube-apiserver@v$K8S_VERSION"
   ldf="-s -w"
   for p in k8s.io/component-base/version k8s.io/client-go/pkg/version; do
     ldf="$ldf -X $p.gitVersion=v$K8S_VERSION -X $p.gitMajor=1 -X $p.gitMinor=$minor -X $p.gitTreeState=clean"
@@ -67,7 +78,7 @@ build_etcd() {
   echo 'module local/multinet-etcd-build' > go.mod
   # server/v3 has replace directives (so `go install @v` is refused) but requires the real
   # published api/client/pkg versions at release tags, so a plain dependency build works.
-  go get "go.etcd.io/etcd/server/v3@v$ETCD_VERSION"
+  fetch go get "go.etcd.io/etcd/server/v3@v$ETCD_VERSION"
   go build -trimpath -ldflags "-s -w" -o "$BIN/etcd.tmp" go.etcd.io/etcd/server/v3
   mv "$BIN/etcd.tmp" "$BIN/etcd"
 }
