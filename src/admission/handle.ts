@@ -84,7 +84,7 @@ function dispatch(
   // NADs and policy ConfigMaps are only validated; the mutating endpoint lets them through.
   if (endpoint === 'mutate') return EMPTY_VERDICT
   if (group === 'k8s.cni.cncf.io' && resource === 'network-attachment-definitions') {
-    return reviewNad(req)
+    return reviewNad(req, state)
   }
   if (group === '' && resource === 'configmaps' && !req.subResource) {
     return reviewConfigMap(req, state, options)

@@ -15,6 +15,18 @@ export interface SyncStatus {
   readonly problems: readonly string[]
 }
 
+/** Pods that still select a NAD: the answer of `ClusterState.podsUsingNad`. */
+export type NadUsage =
+  | {
+      readonly ok: true
+      /** How many unfinished pods select it. */
+      readonly total: number
+      /** `namespace/name` of the first few of them, sorted, for the message. */
+      readonly examples: readonly string[]
+    }
+  /** The question could not be answered in time; `reason` says why. */
+  | { readonly ok: false; readonly reason: string }
+
 export interface ClusterState {
   /** A NAD from memory; `undefined` when not known. */
   getNad(namespace: string, name: string): NadInfo | undefined
@@ -31,6 +43,11 @@ export interface ClusterState {
    * namespaces by label, so deciding without them could let a deny rule miss.
    */
   fetchNamespaceLabels(namespace: string): Promise<Readonly<Record<string, string>> | undefined>
+  /**
+   * Unfinished pods (not Succeeded or Failed) that select the NAD, asked only when a NAD is
+   * deleted (rare), so implementations may go to the source, with a bounded wait.
+   */
+  podsUsingNad(namespace: string, name: string): Promise<NadUsage>
   /** The access policy in force (the last good one when the newest does not validate). */
   policy(): CompiledPolicy
   sync(): SyncStatus

@@ -8,6 +8,7 @@ export function emptyState(): StateSource {
     fetchNad: async () => undefined,
     namespaceLabels: () => undefined,
     fetchNamespaceLabels: async () => undefined,
+    podsUsingNad: async () => ({ ok: true, total: 0, examples: [] }),
     policy: () => DEFAULT_POLICY,
     sync: () => ({ synced: true, problems: [] }),
     stats: () => ({ nads: 0, namespaces: 0, policyConfigMaps: 0 }),

@@ -157,6 +157,8 @@ class FolderState {
         this.index.nads.get(nadKey(namespace, name)),
       namespaceLabels: (namespace) => this.index.namespaces.get(namespace),
       fetchNamespaceLabels: async (namespace) => this.index.namespaces.get(namespace),
+      // Manifests in a folder are declarations, not running pods: nothing is attached here.
+      podsUsingNad: async () => ({ ok: true, total: 0, examples: [] }),
       policy: () => this.policies.policy(),
       sync,
       waitForSync: async () => true,

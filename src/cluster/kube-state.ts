@@ -12,8 +12,8 @@
 import { CoreV1Api, CustomObjectsApi, Watch, type KubeConfig } from '@kubernetes/client-node'
 import type { Logger } from 'pino'
 import type { AdmissionOptions } from '../admission/options.js'
-import type { NadInfo, SyncStatus } from '../admission/state.js'
-import { field, stringMap } from '../admission/object.js'
+import type { NadInfo, NadUsage, SyncStatus } from '../admission/state.js'
+import { field, stringField, stringMap } from '../admission/object.js'
 import { isDns1123Label } from '../spec/names.js'
 import { nadKey } from './folder-merge.js'
 import { loadKubeConfig } from './kube-config.js'
@@ -26,6 +26,7 @@ import {
 } from './kube-resources.js'
 import { abortable, describeError, httpStatusOf } from './list-watch.js'
 import { storedNad } from './nad-info.js'
+import { UsageCounter, type PodRef } from './nad-usage.js'
 import { PolicySet, type PolicyConfigMap } from './policy-set.js'
 import { Reflector, type ReflectorOptions } from './reflector.js'
 import type { StateSource } from './source.js'
@@ -39,6 +40,8 @@ export interface KubeStateOptions {
   readonly options: AdmissionOptions
   /** Bound on the direct lookup of a NAD missing from the cache (default 2000 ms). */
   readonly fetchTimeoutMs?: number
+  /** Bound on listing the pods that select a NAD being deleted (default 4000 ms, under the 5 s webhook timeout the docs recommend for it). */
+  readonly usageTimeoutMs?: number
   /** A ready client configuration (tests); wins over `kubeconfig`. */
   readonly kubeConfig?: KubeConfig
   /** Reflector tuning (tests shorten the backoff). */
@@ -46,6 +49,10 @@ export interface KubeStateOptions {
 }
 
 const DEFAULT_FETCH_TIMEOUT_MS = 2000
+const DEFAULT_USAGE_TIMEOUT_MS = 4000
+/** Finished pods hold no attachments; the server filters them out. */
+const UNFINISHED_PODS = 'status.phase!=Succeeded,status.phase!=Failed'
+const POD_PAGE = 500
 
 export async function openKubeState(opts: KubeStateOptions): Promise<StateSource> {
   const kc = opts.kubeConfig ?? loadKubeConfig({ kubeconfig: opts.kubeconfig, env: process.env })
@@ -132,6 +139,37 @@ export async function openKubeState(opts: KubeStateOptions): Promise<StateSource
     }
   }
 
+  const usageTimeoutMs = opts.usageTimeoutMs ?? DEFAULT_USAGE_TIMEOUT_MS
+  /**
+   * Pods are not cached (a cluster-wide pod watch would cost every webhook replica memory and
+   * API load for an answer needed only when a NAD is deleted): list them then, page by page,
+   * keeping only the names of those that select it.
+   */
+  const podsUsingNad = async (ns: string, name: string): Promise<NadUsage> => {
+    const counter = new UsageCounter(ns, name)
+    const signal = AbortSignal.timeout(usageTimeoutMs)
+    try {
+      let token: string | undefined
+      do {
+        const page = pageOf(
+          await core.listPodForAllNamespaces(
+            { fieldSelector: UNFINISHED_PODS, limit: POD_PAGE, _continue: token },
+            abortable(signal),
+          ),
+        )
+        counter.add(page.items.map(podRef))
+        token = page.continueToken
+      } while (token)
+      return counter.result()
+    } catch (err) {
+      const reason = signal.aborted
+        ? `the pod list took longer than ${usageTimeoutMs} ms`
+        : describeError(err)
+      log.warn({ nad: nadKey(ns, name), err: reason }, 'could not list pods to check NAD usage')
+      return { ok: false, reason }
+    }
+  }
+
   log.info({ server: kc.getCurrentCluster()?.server, namespace }, 'starting cluster watches')
   reflectors.forEach((r) => r.start())
 
@@ -169,6 +207,7 @@ export async function openKubeState(opts: KubeStateOptions): Promise<StateSource
         return undefined
       }
     },
+    podsUsingNad,
     policy: () => policies.policy(),
     sync: (): SyncStatus => ({
       synced: synced(),
@@ -200,5 +239,14 @@ export async function openKubeState(opts: KubeStateOptions): Promise<StateSource
       reflectors.forEach((r) => r.stop())
       listeners.clear()
     },
+  }
+}
+
+function podRef(obj: unknown): PodRef {
+  const meta = field(obj, 'metadata')
+  return {
+    namespace: stringField(meta, 'namespace') ?? '',
+    name: stringField(meta, 'name') ?? '',
+    annotations: stringMap(field(meta, 'annotations')),
   }
 }

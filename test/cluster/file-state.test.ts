@@ -75,6 +75,11 @@ t.test('a folder of manifests answers like a cluster', async (t) => {
     'README.md': '# not a manifest',
   })
   const { state } = await open(t, dir, { strict: true })
+  t.same(
+    await state.podsUsingNad('team-a', 'br'),
+    { ok: true, total: 0, examples: [] },
+    'a Pod manifest is a declaration, not a running pod',
+  )
   t.same(state.getNad('team-b', 'mac'), {
     namespace: 'team-b',
     name: 'mac',

@@ -257,3 +257,45 @@ t.test('loads the kubeconfig named by the options', async (t) => {
     { code: 'MN_ERR_KUBE_CONFIG' },
   )
 })
+
+const pod = (namespace: string, name: string, networks?: string) => ({
+  apiVersion: 'v1',
+  kind: 'Pod',
+  metadata: {
+    namespace,
+    name,
+    ...(networks !== undefined && { annotations: { 'k8s.v1.cni.cncf.io/networks': networks } }),
+  },
+})
+
+t.test('pods that select a NAD are listed on demand, unfinished only, page by page', async (t) => {
+  const fake = await started(t)
+  for (let i = 0; i < 600; i++)
+    fake.putQuietly('pods', pod('team-b', `p${i}`, i % 100 === 0 ? 'team-a/mac' : 'x'))
+  fake.putQuietly('pods', pod('team-a', 'own', 'mac@net3'))
+  fake.putQuietly('pods', pod('team-a', 'plain'))
+  const { state } = await open(t, fake)
+  t.same(await state.podsUsingNad('team-a', 'mac'), {
+    ok: true,
+    total: 7,
+    examples: ['team-a/own', 'team-b/p0', 'team-b/p100', 'team-b/p200', 'team-b/p300'],
+  })
+  const lists = fake.requests.filter((r) => r.startsWith('GET /api/v1/pods'))
+  t.equal(lists.length, 2, 'two pages of 500')
+  t.match(lists[0], /fieldSelector=status\.phase%21%3DSucceeded%2Cstatus\.phase%21%3DFailed/)
+  t.same(await state.podsUsingNad('team-a', 'nobody'), { ok: true, total: 0, examples: [] })
+})
+
+t.test('a pod list that fails or is too slow is an answer too, with the reason', async (t) => {
+  const fake = await started(t)
+  const { state, lines } = await open(t, fake, { usageTimeoutMs: 50 })
+  await state.waitForSync!(5000)
+  fake.failLists = 1
+  t.match(await state.podsUsingNad('team-a', 'mac'), { ok: false, reason: /500|etcd is sad/ })
+  fake.podListDelayMs = 30_000
+  t.same(await state.podsUsingNad('team-a', 'mac'), {
+    ok: false,
+    reason: 'the pod list took longer than 50 ms',
+  })
+  t.equal(lines.filter((l) => l.msg === 'could not list pods to check NAD usage').length, 2)
+})

@@ -4,6 +4,7 @@
  */
 import t from 'tap'
 import { CoreV1Api } from '@kubernetes/client-node'
+import { request } from 'node:https'
 import { withControlPlane } from '../fixtures/e2e/control-plane.js'
 import { createNad, createNamespace, nad, refusal, uniqueName } from '../fixtures/e2e/kube.js'
 import { registerWebhooks, startWebhook } from '../fixtures/e2e/webhook.js'
@@ -75,4 +76,47 @@ t.test('metrics count what the API server asked', async (t) => {
   t.equal(metrics.status, 200)
   t.match(metrics.body, /network-attachment-definitions/)
   t.match(metrics.body, /denied/)
+})
+
+/** A DELETE through the API server, raw, to read the `Warning` headers it relays from webhooks. */
+function deleteWithWarnings(path: string): Promise<{ status: number; warnings: string[] }> {
+  return new Promise((resolve, reject) => {
+    const req = request(
+      `${cp.apiUrl}${path}`,
+      { method: 'DELETE', ca: cp.caPem, headers: { authorization: `Bearer ${cp.tokens.admin}` } },
+      (res) => {
+        res.resume()
+        res.on('end', () => {
+          const raw = res.headers.warning
+          const warnings = raw === undefined ? [] : Array.isArray(raw) ? raw : [raw]
+          resolve({ status: res.statusCode ?? 0, warnings })
+        })
+      },
+    )
+    req.on('error', reject)
+    req.end()
+  })
+}
+
+t.test('deleting a NAD that a pod still selects goes through with a warning', async (t) => {
+  const core = admin.makeApiClient(CoreV1Api)
+  await createNad(admin, ns, nad('in-use', { cniVersion: '1.0.0', type: 'bridge' }))
+  await createNad(admin, ns, nad('unused', { cniVersion: '1.0.0', type: 'bridge' }))
+  await core.createNamespacedPod({
+    namespace: ns,
+    body: {
+      metadata: { name: 'user', annotations: { 'k8s.v1.cni.cncf.io/networks': 'in-use' } },
+      spec: { containers: [{ name: 'c', image: 'registry.example/app:1' }] },
+    },
+  })
+  const path = (name: string) =>
+    `/apis/k8s.cni.cncf.io/v1/namespaces/${ns}/network-attachment-definitions/${name}`
+  const used = await deleteWithWarnings(path('in-use'))
+  t.equal(used.status, 200)
+  t.equal(used.warnings.length, 1, used.warnings.join('\n'))
+  t.match(used.warnings[0], new RegExp(`${ns}/in-use is still selected by 1 pod \\(${ns}/user\\)`))
+  t.match(used.warnings[0], /\[nad\.in-use\]/)
+  const unused = await deleteWithWarnings(path('unused'))
+  t.equal(unused.status, 200)
+  t.same(unused.warnings, [])
 })

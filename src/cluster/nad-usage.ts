@@ -1,0 +1,37 @@
+import type { NadUsage } from '../admission/state.js'
+import { selectedNads } from '../spec/selected-nads.js'
+
+/** Enough pod names for a message; the total says how many more there are. */
+export const USAGE_EXAMPLES = 5
+
+export interface PodRef {
+  readonly namespace: string
+  readonly name: string
+  readonly annotations: Readonly<Record<string, string>>
+}
+
+/** Counts, page by page, the pods that select one NAD; `result()` gives the answer. */
+export class UsageCounter {
+  private readonly key: string
+  private readonly users: string[] = []
+
+  constructor(namespace: string, name: string) {
+    this.key = `${namespace}/${name}`
+  }
+
+  add(pods: Iterable<PodRef>): void {
+    for (const pod of pods) {
+      if (selectedNads(pod.annotations, pod.namespace).has(this.key)) {
+        this.users.push(`${pod.namespace}/${pod.name}`)
+      }
+    }
+  }
+
+  result(): NadUsage {
+    return {
+      ok: true,
+      total: this.users.length,
+      examples: [...this.users].sort().slice(0, USAGE_EXAMPLES),
+    }
+  }
+}
