@@ -1,6 +1,6 @@
 import { error, warning, type Finding, type RuleCode } from '../spec/finding.js'
 import { parseDefaultNetwork, parseSelections } from '../spec/selection.js'
-import { ANNOTATIONS, type SelectionElement } from '../spec/types.js'
+import { ANNOTATIONS, networkKey, type SelectionElement } from '../spec/types.js'
 import type { Decision, Subject, TenantAssignment } from '../policy/types.js'
 import type { ClusterState, NadInfo } from './state.js'
 
@@ -43,9 +43,8 @@ export function readPodNetworks(
     findings.push(...parsed.findings)
     defaultNetwork = parsed.element
   }
-  const key = (n: { namespace: string; name: string }): string => `${n.namespace}/${n.name}`
-  const selected = new Set(selections.map(key))
-  const tenantAdded = (tenant?.networks ?? []).filter((n) => !selected.has(key(n)))
+  const selected = new Set(selections.map(networkKey))
+  const tenantAdded = (tenant?.networks ?? []).filter((n) => !selected.has(networkKey(n)))
   const requested: RequestedNetwork[] = []
   if (defaultNetwork) requested.push({ ...pick(defaultNetwork), origin: 'default-network' })
   selections.forEach((s, i) => requested.push({ ...pick(s), origin: `networks[${i}]` }))
@@ -70,7 +69,7 @@ export async function resolveNads(
   const findings: Finding[] = []
   const seen = new Set<string>()
   for (const r of requested) {
-    const k = `${r.namespace}/${r.name}`
+    const k = networkKey(r)
     if (seen.has(k)) continue
     seen.add(k)
     const nad = state.getNad(r.namespace, r.name) ?? (await state.fetchNad(r.namespace, r.name))
@@ -98,7 +97,7 @@ export function applyDecisions(
   const explain: string[] = []
   decisions.forEach((d, i) => {
     const where = requested[i]?.origin ?? `networks[${i}]`
-    const net = `${d.network.namespace}/${d.network.name}`
+    const net = networkKey(d.network)
     if (d.allowed) {
       explain.push(`${net} (${where}): allowed by ${d.rule}${d.reason ? `: ${d.reason}` : ''}`)
       return

@@ -6,6 +6,7 @@ import { immutableNetworksGuard, networkStatusGuard } from './pod-guards.js'
 import { applyDecisions, readPodNetworks, resolveNads, subjectOf } from './pod-networks.js'
 import type { AdmissionRequest } from './review.js'
 import { EMPTY_VERDICT, type Verdict } from './respond.js'
+import { networkKey } from '../spec/types.js'
 import type { ClusterState } from './state.js'
 
 export type Endpoint = 'validate' | 'mutate'
@@ -70,7 +71,7 @@ async function reviewPodCreate(
   const refs = nets.requested.map((r) => ({
     namespace: r.namespace,
     name: r.name,
-    labels: resolved.nads.get(`${r.namespace}/${r.name}`)?.labels ?? {},
+    labels: resolved.nads.get(networkKey(r))?.labels ?? {},
   }))
   const decided = applyDecisions(nets.requested, policy.decide(subject, refs))
   // Warnings of the policy are shown once, by the validating endpoint.

@@ -10,6 +10,7 @@
  * may select on. A namespace mentioned nowhere is unknown.
  */
 import type { NadInfo } from '../admission/state.js'
+import { nadKey } from '../spec/types.js'
 import type { ManifestContent } from './manifests.js'
 import type { PolicyConfigMap } from './policy-set.js'
 
@@ -21,8 +22,6 @@ export interface FolderIndex {
   readonly policyConfigMaps: readonly PolicyConfigMap[]
   readonly problems: readonly string[]
 }
-
-export const nadKey = (namespace: string, name: string): string => `${namespace}/${name}`
 
 export function mergeFolder(files: Iterable<readonly [string, ManifestContent]>): FolderIndex {
   const problems: string[] = []

@@ -15,7 +15,7 @@ import type { AdmissionOptions } from '../admission/options.js'
 import type { NadInfo, NadUsage, SyncStatus } from '../admission/state.js'
 import { field, stringField, stringMap } from '../admission/object.js'
 import { isDns1123Label } from '../spec/names.js'
-import { nadKey } from './folder-merge.js'
+import { nadKey } from '../spec/types.js'
 import { loadKubeConfig } from './kube-config.js'
 import {
   NAD_API,

@@ -1,5 +1,6 @@
 import type { NadUsage } from '../admission/state.js'
 import { selectedNads } from '../spec/selected-nads.js'
+import { nadKey, networkKey } from '../spec/types.js'
 
 /** Enough pod names for a message; the total says how many more there are. */
 export const USAGE_EXAMPLES = 5
@@ -16,13 +17,13 @@ export class UsageCounter {
   private readonly users: string[] = []
 
   constructor(namespace: string, name: string) {
-    this.key = `${namespace}/${name}`
+    this.key = nadKey(namespace, name)
   }
 
   add(pods: Iterable<PodRef>): void {
     for (const pod of pods) {
       if (selectedNads(pod.annotations, pod.namespace).has(this.key)) {
-        this.users.push(`${pod.namespace}/${pod.name}`)
+        this.users.push(networkKey(pod))
       }
     }
   }

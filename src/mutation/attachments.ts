@@ -3,8 +3,7 @@
  * network, then the selections, then the tenant's additions), each with the NAD it resolves to
  * and where it came from, so that findings point at the element that caused them.
  */
-import type { NadInfo } from '../spec/types.js'
-import type { SelectionElement } from '../spec/types.js'
+import { networkKey, type NadInfo, type SelectionElement } from '../spec/types.js'
 
 export interface NetworkName {
   readonly namespace: string
@@ -19,10 +18,6 @@ export interface Attachment {
   readonly origin: string
   /** Undefined when the NAD is not known (admission denies that before mutating). */
   readonly nad: NadInfo | undefined
-}
-
-export function networkKey(n: { readonly namespace: string; readonly name: string }): string {
-  return `${n.namespace}/${n.name}`
 }
 
 /**

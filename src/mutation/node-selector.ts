@@ -7,7 +7,7 @@
 import { error, type Finding } from '../spec/finding.js'
 import { parseNodeSelectorAnnotation } from '../spec/nad.js'
 import { labelKeyProblem } from '../spec/names.js'
-import { ANNOTATIONS } from '../spec/types.js'
+import { ANNOTATIONS, networkKey } from '../spec/types.js'
 import type { Attachment } from './attachments.js'
 import { displayPath } from './json-pointer.js'
 import type { Overlay } from './overlay.js'
@@ -56,9 +56,9 @@ export function planNodeSelector(
   const checked = new Set<string>()
   for (const a of attachments) {
     const annotations = a.nad?.annotations ?? {}
-    const nadKey = `${a.namespace}/${a.name}`
-    const first = !checked.has(nadKey)
-    checked.add(nadKey)
+    const key = networkKey(a)
+    const first = !checked.has(key)
+    checked.add(key)
     const selector = annotations[ANNOTATIONS.nodeSelector]
     if (selector !== undefined) {
       // The same rule the NAD validation applies, so a NAD stored before the webhook ran (or
@@ -73,7 +73,7 @@ export function planNodeSelector(
           error(
             'nad.node-selector',
             a.origin,
-            `NAD ${nadKey}: annotation ${ANNOTATIONS.nodeSelector} is ${JSON.stringify(selector)}: ${why}`,
+            `NAD ${key}: annotation ${ANNOTATIONS.nodeSelector} is ${JSON.stringify(selector)}: ${why}`,
           ),
         )
       }
@@ -92,7 +92,7 @@ export function planNodeSelector(
         error(
           'nad.physical-network',
           a.origin,
-          `NAD ${nadKey}: physical network ${JSON.stringify(physnet)} (annotation ` +
+          `NAD ${key}: physical network ${JSON.stringify(physnet)} (annotation ` +
             `${ANNOTATIONS.physicalNetwork}) cannot be part of a node label: use 1-63 letters, ` +
             'digits, "-", "_" or ".", starting and ending with a letter or digit',
         ),

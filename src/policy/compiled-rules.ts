@@ -2,6 +2,7 @@
  * Rules and tenants as the decision code uses them: matchers compiled once, modes resolved
  * (rule, else document, else enforce), and where each came from for messages.
  */
+import { networkKey } from '../spec/types.js'
 import type { NetworkMatch, PolicyRule, PolicyTenant } from './document.js'
 import { hasGlob } from './glob.js'
 import {
@@ -36,10 +37,6 @@ export interface CompiledTenant {
   readonly matches: NamespacePredicate
   /** The namespaces named exactly, when that is the whole condition (an index key). */
   readonly exactNamespaces?: readonly string[]
-}
-
-export function networkKey(n: { readonly namespace: string; readonly name: string }): string {
-  return `${n.namespace}/${n.name}`
 }
 
 export function compileRule(

@@ -10,7 +10,7 @@
  * the warn rules, then the audit rules; the first refusal gives the decision its mode.
  */
 import type { CompiledRule, CompiledTenant } from './compiled-rules.js'
-import { networkKey } from './compiled-rules.js'
+import { networkKey } from '../spec/types.js'
 import {
   allowedByIsolation,
   allowedByRule,

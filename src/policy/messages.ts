@@ -3,12 +3,13 @@
  * always names the rule and the ConfigMap that holds it, so a user knows whom to ask and what
  * to ask for without reading the policy.
  */
+import { networkKey } from '../spec/types.js'
 import type { CompiledRule, CompiledTenant } from './compiled-rules.js'
 import type { Mismatch } from './subject-match.js'
 import type { NetworkRef, Subject } from './types.js'
 
 const q = (s: string): string => JSON.stringify(s)
-const net = (r: NetworkRef): string => q(`${r.namespace}/${r.name}`)
+const net = (r: NetworkRef): string => q(networkKey(r))
 const where = (source: string): string => `ConfigMap ${q(source)}`
 
 export interface Outcome {
@@ -59,7 +60,7 @@ export function deniedByRule(rule: CompiledRule, ref: NetworkRef, s: Subject): O
 }
 
 export function deniedByLock(t: CompiledTenant, ref: NetworkRef, s: Subject): Outcome {
-  const own = t.assignment.networks.map((n) => `${n.namespace}/${n.name}`).join(', ') || 'none'
+  const own = t.assignment.networks.map(networkKey).join(', ') || 'none'
   return {
     allowed: false,
     rule: `tenant/${t.name}`,

@@ -13,6 +13,7 @@
 import type { NetworkMatch } from './document.js'
 import { compilePair, matchPair, type PairMatcher } from './glob.js'
 import { compileSelector, requiredPairs, type LabelPredicate } from './selector.js'
+import { nadKey, networkKey } from '../spec/types.js'
 import type { NetworkRef } from './types.js'
 
 export interface Indexed {
@@ -71,9 +72,9 @@ export class NetworkIndex<T extends Indexed> {
     const ns = pair.namespace
     if ('exact' in ns) {
       const name = pair.name
-      if ('exact' in name) return listIn(this.byNetwork, `${ns.exact}/${name.exact}`)
+      if ('exact' in name) return listIn(this.byNetwork, nadKey(ns.exact, name.exact))
       this.longestNamePrefix = Math.max(this.longestNamePrefix, name.prefix.length)
-      return listIn(this.byNamePrefix, `${ns.exact}/${name.prefix}`)
+      return listIn(this.byNamePrefix, nadKey(ns.exact, name.prefix))
     }
     if (ns.prefix === '') return this.always
     this.longestPrefix = Math.max(this.longestPrefix, ns.prefix.length)
@@ -82,14 +83,11 @@ export class NetworkIndex<T extends Indexed> {
 
   /** Entries whose `networks` match the network, in merge order, each once. */
   lookup(ref: NetworkRef): T[] {
-    const buckets: (Filed<T>[] | undefined)[] = [
-      this.byNetwork.get(`${ref.namespace}/${ref.name}`),
-      this.always,
-    ]
+    const buckets: (Filed<T>[] | undefined)[] = [this.byNetwork.get(networkKey(ref)), this.always]
     if (this.byNamePrefix.size > 0) {
       const limit = Math.min(this.longestNamePrefix, ref.name.length)
       for (let i = 0; i <= limit; i++) {
-        buckets.push(this.byNamePrefix.get(`${ref.namespace}/${ref.name.slice(0, i)}`))
+        buckets.push(this.byNamePrefix.get(nadKey(ref.namespace, ref.name.slice(0, i))))
       }
     }
     const limit = Math.min(this.longestPrefix, ref.namespace.length)

@@ -3,7 +3,7 @@
  * network. Used to tell an admin that a NAD about to be deleted is still in use (Multus #199).
  */
 import { parseDefaultNetwork, parseSelections } from './selection.js'
-import { ANNOTATIONS } from './types.js'
+import { ANNOTATIONS, networkKey } from './types.js'
 
 /**
  * `namespace/name` of every NAD the pod selects. An annotation that does not parse selects
@@ -17,13 +17,13 @@ export function selectedNads(
   const networks = annotations[ANNOTATIONS.networks]
   if (networks !== undefined) {
     for (const el of parseSelections(networks, podNamespace).elements) {
-      out.add(`${el.namespace}/${el.name}`)
+      out.add(networkKey(el))
     }
   }
   const defaultNetwork = annotations[ANNOTATIONS.defaultNetwork]
   if (defaultNetwork !== undefined) {
     const { element } = parseDefaultNetwork(defaultNetwork, podNamespace)
-    if (element !== undefined) out.add(`${element.namespace}/${element.name}`)
+    if (element !== undefined) out.add(networkKey(element))
   }
   return out
 }

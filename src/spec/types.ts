@@ -83,3 +83,12 @@ export interface NadInfo {
   /** CNI plugin types in spec.config (empty when the config is on disk), for metrics and docs. */
   readonly cniTypes: readonly string[]
 }
+
+/** How a NAD, or a reference to one, is keyed and named everywhere: `namespace/name`. */
+export function nadKey(namespace: string, name: string): string {
+  return `${namespace}/${name}`
+}
+
+export function networkKey(n: { readonly namespace: string; readonly name: string }): string {
+  return nadKey(n.namespace, n.name)
+}

@@ -141,14 +141,10 @@ export class WebhookMetrics implements CertEvents {
     if (options.defaultMetrics === true) collectDefaultMetrics({ register: this.registry })
   }
 
-  /** A request's headers arrived; `done` must be called once when its response closes. */
+  /** A request's headers arrived; call what this returns once, when its response closes. */
   requestStarted(): () => void {
     this.inFlight.inc()
-    let open = true
-    return () => {
-      if (open) this.inFlight.dec()
-      open = false
-    }
+    return () => this.inFlight.dec()
   }
 
   observeAdmission(outcome: Outcome, seconds: number): void {

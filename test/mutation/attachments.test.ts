@@ -1,15 +1,11 @@
 import t from 'tap'
-import { attachmentsOf, networkKey, tenantAdditions } from '../../src/mutation/attachments.js'
+import { attachmentsOf, tenantAdditions } from '../../src/mutation/attachments.js'
 import { nad } from '../fixtures/mutation/pods.js'
 
 const sel = (namespace: string, name: string, iface?: string) => ({
   namespace,
   name,
   ...(iface ? { interface: iface } : {}),
-})
-
-t.test('networkKey is namespace/name', async (t) => {
-  t.equal(networkKey({ namespace: 'a', name: 'b' }), 'a/b')
 })
 
 t.test('tenant additions skip selected networks, the default network and repeats', async (t) => {

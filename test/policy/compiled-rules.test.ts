@@ -1,5 +1,5 @@
 import t from 'tap'
-import { compileRule, compileTenant, networkKey } from '../../src/policy/compiled-rules.js'
+import { compileRule, compileTenant } from '../../src/policy/compiled-rules.js'
 import { subject } from '../fixtures/policy/helpers.js'
 
 t.test('a rule takes its own mode, else the document mode', async (t) => {
@@ -57,8 +57,4 @@ t.test('tenants are indexed by namespace only when names alone decide', async (t
   t.equal(of({ selector: {} }).exactNamespaces, undefined)
   const unlocked = of({ names: ['a'] })
   t.same([unlocked.assignment.locked, unlocked.mode], [false, 'warn'])
-})
-
-t.test('networkKey', async (t) => {
-  t.equal(networkKey({ namespace: 'a', name: 'b' }), 'a/b')
 })
