@@ -78,8 +78,11 @@ export function startProcess(
     isRunning,
     async stop(graceMs = 10_000) {
       if (!isRunning()) return
+      // The child is unref'd (see above): while we wait for its exit it must hold the event loop
+      // open, or a SIGKILL after the grace would leave nothing pending and the test process would
+      // end before the exit arrives ("test unfinished").
+      child.ref()
       process.kill(pid, 'SIGTERM')
-      // A ref'd timer: it keeps the event loop alive while we wait for the exit.
       const timer = setTimeout(() => {
         if (isRunning()) process.kill(pid, 'SIGKILL')
       }, graceMs)
