@@ -1,5 +1,5 @@
 import type { PatchOp } from './review.js'
-import { isObject } from './object.js'
+import { isObject } from '../spec/object.js'
 
 /**
  * Applies an RFC 6902 patch of add/replace/remove operations to a copy of `doc`. Used offline

@@ -1,7 +1,7 @@
 import { policyConflicts } from '../policy/merge.js'
 import { parsePolicyConfigMap } from '../policy/parse.js'
 import { errorsOf } from '../spec/finding.js'
-import { field, isObject } from './object.js'
+import { field, isObject } from '../spec/object.js'
 import type { AdmissionOptions } from './options.js'
 import type { AdmissionRequest } from './review.js'
 import { EMPTY_VERDICT, type Verdict } from './respond.js'

@@ -1,6 +1,6 @@
 import { MultinetError } from '../errors.js'
 import type { AdmissionRequest } from './review.js'
-import { field, isObject } from './object.js'
+import { field, isObject } from '../spec/object.js'
 
 const OPERATIONS = new Set(['CREATE', 'UPDATE', 'DELETE', 'CONNECT'])
 

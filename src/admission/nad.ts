@@ -1,6 +1,6 @@
 import { warning } from '../spec/finding.js'
 import { validateNad } from '../spec/nad.js'
-import { isObject, metadataOf } from './object.js'
+import { isObject, metadataOf } from '../spec/object.js'
 import type { AdmissionRequest } from './review.js'
 import { EMPTY_VERDICT, type Verdict } from './respond.js'
 import type { ClusterState } from './state.js'

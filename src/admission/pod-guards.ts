@@ -2,7 +2,7 @@ import { error, type Finding } from '../spec/finding.js'
 import { parseNetworkStatus } from '../spec/network-status.js'
 import { ANNOTATIONS } from '../spec/types.js'
 import { callerNode, isAgent } from './identity.js'
-import { field, metadataOf, stringField } from './object.js'
+import { field, metadataOf, stringField } from '../spec/object.js'
 import type { AdmissionOptions } from './options.js'
 import type { AdmissionRequest } from './review.js'
 

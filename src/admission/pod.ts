@@ -1,6 +1,6 @@
 import { errorsOf, warning } from '../spec/finding.js'
 import { mutatePod } from '../mutation/mutate-pod.js'
-import { field, metadataOf, stringField } from './object.js'
+import { field, metadataOf, stringField } from '../spec/object.js'
 import type { AdmissionOptions } from './options.js'
 import { immutableNetworksGuard, networkStatusGuard } from './pod-guards.js'
 import { applyDecisions, readPodNetworks, resolveNads, subjectOf } from './pod-networks.js'

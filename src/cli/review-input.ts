@@ -1,6 +1,6 @@
 import { parseAllDocuments } from 'yaml'
 import { MultinetError } from '../errors.js'
-import { isObject } from '../admission/object.js'
+import { isObject } from '../spec/object.js'
 
 /** Kinds `multinet review -f` wraps into a CREATE review when given a bare object. */
 const RESOURCES: Record<string, { group: string; version: string; resource: string }> = {

@@ -4,7 +4,7 @@
  * directly, so the benchmark measures the very code the informer runs.
  */
 import type { Logger } from 'pino'
-import { field, metadataOf, stringField, stringMap } from '../admission/object.js'
+import { field, metadataOf, stringField, stringMap } from '../spec/object.js'
 import type { AdmissionOptions } from '../admission/options.js'
 import type { NadInfo } from '../admission/state.js'
 import { nadKey } from '../spec/types.js'

@@ -13,7 +13,7 @@ import { CoreV1Api, CustomObjectsApi, Watch, type KubeConfig } from '@kubernetes
 import type { Logger } from 'pino'
 import type { AdmissionOptions } from '../admission/options.js'
 import type { NadInfo, NadUsage, SyncStatus } from '../admission/state.js'
-import { field, stringField, stringMap } from '../admission/object.js'
+import { field, stringField, stringMap } from '../spec/object.js'
 import { isDns1123Label } from '../spec/names.js'
 import { nadKey } from '../spec/types.js'
 import { loadKubeConfig } from './kube-config.js'

@@ -8,7 +8,7 @@ import {
   type RequestContext,
   type ResponseContext,
 } from '@kubernetes/client-node'
-import { field, stringField } from '../admission/object.js'
+import { field, stringField } from '../spec/object.js'
 import { messageOf } from '../errors.js'
 
 export interface ListPage {
@@ -53,8 +53,23 @@ export function httpStatusOf(err: unknown): number | undefined {
  */
 export function describeError(err: unknown): string {
   const status = httpStatusOf(err)
-  const text = statusMessage(field(err, 'body')) ?? messageOf(err).split('\n')[0]
+  const text = statusMessage(field(err, 'body')) ?? withCauses(err)
   return status === undefined ? `${text}` : `HTTP ${status}: ${text}`
+}
+
+/**
+ * fetch (undici, under client-node 2) says only "fetch failed": the reason (ECONNREFUSED, a TLS
+ * error, a reset) is in the `cause` chain, and an operator needs it.
+ */
+function withCauses(err: unknown): string {
+  const parts: string[] = []
+  let cur: unknown = err
+  for (let depth = 0; cur !== undefined && cur !== null && depth < 4; depth++) {
+    const line = messageOf(cur).split('\n')[0] ?? ''
+    if (line !== '' && !parts.includes(line)) parts.push(line)
+    cur = field(cur, 'cause')
+  }
+  return parts.join(': ')
 }
 
 function statusMessage(body: unknown): string | undefined {

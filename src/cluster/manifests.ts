@@ -7,7 +7,7 @@
  * ConfigMap are skipped: a folder may hold pods for `multinet review` next to the state.
  */
 import { parseAllDocuments } from 'yaml'
-import { field, isObject, stringField, stringMap } from '../admission/object.js'
+import { field, isObject, stringField, stringMap } from '../spec/object.js'
 import type { AdmissionOptions } from '../admission/options.js'
 import type { NadInfo } from '../admission/state.js'
 import { dns1123LabelProblem } from '../spec/names.js'

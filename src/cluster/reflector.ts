@@ -11,7 +11,7 @@
  * map keeps serving the last known content and the source reports itself stale.
  */
 import type { Logger } from 'pino'
-import { field, stringField } from '../admission/object.js'
+import { field, stringField } from '../spec/object.js'
 import { messageOf } from '../errors.js'
 import { backoffDelay, DEFAULT_BACKOFF, type BackoffOptions } from './backoff.js'
 import { describeError, httpStatusOf, type ReflectorSpec, type Watcher } from './list-watch.js'
@@ -150,7 +150,7 @@ export class Reflector<T> {
     this.listAbort = abort
     const next = new Map<string, T>()
     let continueToken: string | undefined
-    let resourceVersion = ''
+    let resourceVersion: string
     do {
       const page = await this.spec.list(
         { limit: this.opts.pageSize ?? 500, continueToken },

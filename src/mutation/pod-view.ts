@@ -3,11 +3,9 @@
  * defaulted Pod, but `multinet review` feeds files from disk, so every read checks its type and
  * none of them throws.
  */
-export type JsonObject = Record<string, unknown>
+import { isObject } from '../spec/object.js'
 
-export function isObject(value: unknown): value is JsonObject {
-  return typeof value === 'object' && value !== null && !Array.isArray(value)
-}
+export { isObject, type JsonObject } from '../spec/object.js'
 
 /** The member at `key`, or undefined when the holder is not an object. */
 export function member(holder: unknown, key: string): unknown {

@@ -39,9 +39,7 @@ function nestingDepth(text: string): number {
   return max
 }
 
-export function isObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value)
-}
+export { isObject } from './object.js'
 
 /** A word for the JSON type of a value, for messages: "a string", "null", "a list". */
 export function jsonTypeOf(value: unknown): string {

@@ -42,7 +42,7 @@ t.test('abortable options hand the signal to the request', async (t) => {
   const res = new ResponseContext(
     200,
     {},
-    { text: async () => '', binary: async () => Buffer.alloc(0) },
+    { text: async () => '', binary: async () => Buffer.alloc(0), stream: () => null },
   )
   t.equal(await mw!.post(res).toPromise(), res)
 })
