@@ -8,23 +8,26 @@ import type { AdmissionRequest } from './review.js'
 
 /**
  * `k8s.v1.cni.cncf.io/network-status` is what the agent reports; other components (Multus-style
- * consumers, service meshes, users) trust it. Only the agent's identities may set or change it,
- * on create, update and the pods/status subresource, and only for pods on the agent's own node
- * when its token names a node, so a compromised node cannot rewrite pods elsewhere.
+ * consumers, service meshes, users) trust it. Only the agent's identities may add, change or
+ * remove it, on create, update and the pods/status subresource, and only for pods on the agent's
+ * own node when its token names a node, so a compromised node cannot rewrite pods elsewhere.
+ * Removal counts: deleting the status would hide the attachments from whoever trusts it, and a
+ * later forged value would then be an "add" that looks like a first report.
  */
 export function networkStatusGuard(req: AdmissionRequest, options: AdmissionOptions): Finding[] {
   const key = ANNOTATIONS.networkStatus
   const next = metadataOf(req.object).annotations[key]
   const prev = req.operation === 'CREATE' ? undefined : metadataOf(req.oldObject).annotations[key]
-  if (next === prev || next === undefined) return []
+  if (next === prev) return []
   const path = `metadata.annotations["${key}"]`
   const user = req.userInfo
   if (!isAgent(user, options.agent)) {
+    const verb = next === undefined ? 'remove' : 'write'
     return [
       error(
         'pod.network-status-forged',
         path,
-        `only the Multinet agent may write this annotation; ${user.username ?? 'this user'} may not (it is what the node reports about attachments)`,
+        `only the Multinet agent may ${verb} this annotation; ${user.username ?? 'this user'} may not (it is what the node reports about attachments)`,
       ),
     ]
   }
@@ -40,6 +43,7 @@ export function networkStatusGuard(req: AdmissionRequest, options: AdmissionOpti
       ),
     )
   }
+  if (next === undefined) return findings
   const parsed = parseNetworkStatus(next)
   findings.push(
     ...parsed.findings.map((f) => ({ ...f, path: `${path}${f.path ? `: ${f.path}` : ''}` })),
@@ -49,7 +53,9 @@ export function networkStatusGuard(req: AdmissionRequest, options: AdmissionOpti
 
 /**
  * A running pod's attachments are fixed at sandbox creation; a changed selection would have no
- * effect and would mislead whoever reads the pod, so the selection annotations are immutable.
+ * effect and would mislead whoever reads the pod, so the selection annotations are immutable,
+ * through every subresource: pods/status can write metadata too (its update strategy keeps the
+ * old spec, not the old annotations), so it would otherwise be a way around this guard.
  */
 export function immutableNetworksGuard(req: AdmissionRequest): Finding[] {
   if (req.operation !== 'UPDATE') return []

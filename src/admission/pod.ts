@@ -14,7 +14,7 @@ export type Endpoint = 'validate' | 'mutate'
 /**
  * Pods. CREATE: guards, selections, NAD existence, access policy, then (mutate) the scheduling
  * patch. The mutating endpoint repeats the validation so that it never patches a pod that will
- * be refused, and refuses it early with the same message. UPDATE and pods/status: guards only.
+ * be refused, and refuses it early with the same message. UPDATE (any subresource): guards only.
  */
 export async function reviewPod(
   endpoint: Endpoint,
@@ -25,8 +25,9 @@ export async function reviewPod(
   if (req.operation === 'UPDATE') {
     // The mutating side has nothing to do on update; guards belong to validation.
     if (endpoint === 'mutate') return EMPTY_VERDICT
-    const findings = [...networkStatusGuard(req, options)]
-    if (req.subResource !== 'status') findings.push(...immutableNetworksGuard(req))
+    // Both guards hold for the main resource and every subresource that reaches us
+    // (pods/status writes annotations too).
+    const findings = [...networkStatusGuard(req, options), ...immutableNetworksGuard(req)]
     return { ...EMPTY_VERDICT, findings }
   }
   if (req.operation !== 'CREATE' || req.subResource) return EMPTY_VERDICT

@@ -139,14 +139,69 @@ t.test('the networks annotations are immutable after creation', async (t) => {
   t.equal(same.allowed, true)
 })
 
-t.test('pods/status updates do not trip the immutability guard', async (t) => {
-  const o = await decide(
+t.test('pods/status cannot change the networks annotations either (issue 11 item 3)', async (t) => {
+  for (const [key, before, after] of [
+    [NETWORKS, 'a', 'b'],
+    [NETWORKS, 'a', undefined],
+    ['v1.multus-cni.io/default-network', undefined, 'x'],
+  ] as const) {
+    const o = await decide(
+      review({
+        operation: 'UPDATE',
+        subResource: 'status',
+        oldObject: pod({ annotations: before === undefined ? {} : { [key]: before } }),
+        object: pod({ annotations: after === undefined ? {} : { [key]: after } }),
+      }),
+    )
+    t.equal(o.allowed, false, `${key}: ${before} -> ${after}`)
+    t.same(o.deniedBy, ['pod.networks-immutable'])
+  }
+  const untouched = await decide(
     review({
       operation: 'UPDATE',
       subResource: 'status',
       oldObject: pod({ annotations: { [NETWORKS]: 'a' } }),
-      object: pod({ annotations: { [NETWORKS]: 'b' } }),
+      object: pod({ annotations: { [NETWORKS]: 'a', other: 'x' } }),
     }),
   )
-  t.equal(o.allowed, true)
+  t.equal(untouched.allowed, true, 'other annotations stay writable through pods/status')
+})
+
+t.test('only the agent may remove network-status (issue 11 item 2)', async (t) => {
+  for (const subResource of [undefined, 'status']) {
+    const o = await decide(
+      review({
+        operation: 'UPDATE',
+        ...(subResource ? { subResource } : {}),
+        oldObject: onNode({ [STATUS]: status }),
+        object: onNode({}),
+      }),
+    )
+    t.equal(o.allowed, false, `subresource ${subResource}`)
+    t.same(o.deniedBy, ['pod.network-status-forged'])
+    t.match(o.reasons.join(), /only the Multinet agent may remove this annotation; alice may not/)
+  }
+  const agent = await decide(
+    review({
+      operation: 'UPDATE',
+      subResource: 'status',
+      username: AGENT,
+      extra: { 'authentication.kubernetes.io/node-name': ['node-a'] },
+      oldObject: onNode({ [STATUS]: status }),
+      object: onNode({}),
+    }),
+  )
+  t.equal(agent.allowed, true, agent.reasons.join())
+  const elsewhere = await decide(
+    review({
+      operation: 'UPDATE',
+      subResource: 'status',
+      username: AGENT,
+      extra: { 'authentication.kubernetes.io/node-name': ['node-b'] },
+      oldObject: onNode({ [STATUS]: status }),
+      object: onNode({}),
+    }),
+  )
+  t.equal(elsewhere.allowed, false, 'the agent of another node may not remove it either')
+  t.match(elsewhere.reasons.join(), /node node-b may only write the status of pods on that node/)
 })
