@@ -6,6 +6,8 @@
 #   K8S_VERSION   k8s.io/kubernetes tag without "v"        (default 1.34.4)
 #   ETCD_VERSION  go.etcd.io/etcd/server/v3 tag without "v" (default 3.6.16)
 #   HELM_VERSION  helm.sh/helm/v3 tag without "v"           (default empty: skip; the chart tests will set 3.21.4)
+#   MULTINET_E2E_NODE=1  also build kubelet (same k8s version and wrapper module) and a static
+#                 `pause` binary, for the real-node suites (run.sh sets it when a node suite runs)
 #
 # Go is test infrastructure only: nothing built here ships in the product.
 set -euo pipefail
@@ -41,9 +43,11 @@ command -v go >/dev/null || { log "go is not installed: the e2e tests need Go to
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 
-build_apiserver() {
-  local dir="$work/k8s" minor staging modfile ldf m
-  minor=$(echo "$K8S_VERSION" | cut -d. -f2)
+# The wrapper module that builds binaries from k8s.io/kubernetes (prepared once per run, shared
+# by kube-apiserver and kubelet).
+k8s_module() {
+  local dir="$work/k8s" staging modfile m
+  if [ -f "$dir/go.mod" ]; then cd "$dir"; return 0; fi
   staging="v0.${K8S_VERSION#1.}"
   mkdir -p "$dir" && cd "$dir"
   echo 'module local/multinet-k8s-test-binaries' > go.mod
@@ -62,14 +66,55 @@ build_apiserver() {
   for m in $(grep -E '^[[:space:]]+k8s\.io/[^[:space:]]+ v0\.0\.0([[:space:]]|$)' "$modfile" | awk '{print $1}' | sort -u); do
     go mod edit -replace="$m=$m@$staging"
   done
-  fetch go get "k8s.io/kubernetes/cmd/kube-apiserver@v$K8S_VERSION"
+}
+
+# build_k8s_cmd <name>: k8s.io/kubernetes/cmd/<name> into $BIN/<name>, version-stamped.
+build_k8s_cmd() {
+  local name=$1 minor ldf p
+  minor=$(echo "$K8S_VERSION" | cut -d. -f2)
+  k8s_module
+  fetch go get "k8s.io/kubernetes/cmd/$name@v$K8S_VERSION"
   ldf="-s -w"
   for p in k8s.io/component-base/version k8s.io/client-go/pkg/version; do
     ldf="$ldf -X $p.gitVersion=v$K8S_VERSION -X $p.gitMajor=1 -X $p.gitMinor=$minor -X $p.gitTreeState=clean"
   done
-  go build -trimpath -ldflags "$ldf" -o "$BIN/kube-apiserver.tmp" k8s.io/kubernetes/cmd/kube-apiserver
-  cp go.mod "$BIN/kube-apiserver.go.mod"
-  mv "$BIN/kube-apiserver.tmp" "$BIN/kube-apiserver"
+  go build -trimpath -ldflags "$ldf" -o "$BIN/$name.tmp" "k8s.io/kubernetes/cmd/$name"
+  cp go.mod "$BIN/$name.go.mod"
+  mv "$BIN/$name.tmp" "$BIN/$name"
+}
+
+# The pod sandbox's pause process, static, for the locally made pause image (no registry):
+# reaps children, exits on SIGINT/SIGTERM, otherwise sleeps.
+build_pause() {
+  local dir="$work/pause"
+  mkdir -p "$dir" && cd "$dir"
+  printf 'module local/multinet-pause\n\ngo 1.24\n' > go.mod
+  cat > main.go <<'GO'
+package main
+
+import (
+	"os"
+	"os/signal"
+	"syscall"
+)
+
+func main() {
+	sigs := make(chan os.Signal, 8)
+	signal.Notify(sigs, syscall.SIGINT, syscall.SIGTERM, syscall.SIGCHLD)
+	for s := range sigs {
+		if s != syscall.SIGCHLD {
+			os.Exit(0)
+		}
+		for {
+			if pid, _ := syscall.Wait4(-1, nil, syscall.WNOHANG, nil); pid <= 0 {
+				break
+			}
+		}
+	}
+}
+GO
+  go build -trimpath -ldflags "-s -w" -o "$BIN/pause.tmp" .
+  mv "$BIN/pause.tmp" "$BIN/pause"
 }
 
 build_etcd() {
@@ -94,10 +139,15 @@ build_helm() {
 
 start=$(date +%s)
 [ -x "$BIN/etcd" ] || { log "building etcd v$ETCD_VERSION"; (build_etcd); }
-[ -x "$BIN/kube-apiserver" ] || { log "building kube-apiserver v$K8S_VERSION (cold: ~10-20 min)"; (build_apiserver); }
+[ -x "$BIN/kube-apiserver" ] || { log "building kube-apiserver v$K8S_VERSION (cold: ~10-20 min)"; (build_k8s_cmd kube-apiserver); }
+if [ "${MULTINET_E2E_NODE:-}" = 1 ]; then
+  [ -x "$BIN/kubelet" ] || { log "building kubelet v$K8S_VERSION"; (build_k8s_cmd kubelet); }
+  [ -x "$BIN/pause" ] || { log "building pause"; (build_pause); }
+fi
 if [ -n "$HELM_VERSION" ] && [ ! -x "$BIN/helm" ]; then log "building helm v$HELM_VERSION"; (build_helm); fi
 log "done in $(( $(date +%s) - start ))s"
 "$BIN/kube-apiserver" --version >&2
 # sed, not head: head would exit early and SIGPIPE etcd, which pipefail turns into a failure.
 "$BIN/etcd" --version | sed -n 1p >&2
+[ "${MULTINET_E2E_NODE:-}" != 1 ] || "$BIN/kubelet" --version >&2
 echo "$BIN"
