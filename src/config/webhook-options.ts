@@ -163,7 +163,8 @@ export const WEBHOOK_OPTIONS: OptionTable<WebhookSettings> = {
     type: 'string',
     metavar: 'file',
     envAliases: ['KUBECONFIG'],
-    description: 'Kubeconfig for the API; unset: in-cluster service account.',
+    description:
+      'Kubeconfig for the API; unset: the first file of KUBECONFIG, then ~/.kube/config, then the in-cluster service account.',
   },
   fetchTimeoutMs: {
     group: C,
