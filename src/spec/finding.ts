@@ -37,6 +37,7 @@ export const RULES = {
   'selection.unknown-key': 'unknown key reserved by the spec',
   'selection.duplicate-interface': 'two selections use the same interface name',
   'selection.default-network': 'default-network must select exactly one network',
+  'selection.limit': 'more selections, or a longer annotation, than the documented limits',
   // network-status
   'status.syntax': 'network-status does not parse',
   // NetworkAttachmentDefinition
@@ -52,6 +53,7 @@ export const RULES = {
   // pod admission
   'pod.nad-missing': 'a selected NAD does not exist',
   'pod.namespace-unknown': 'the pod namespace labels could not be read',
+  'pod.lookup-failed': 'a NAD or namespace lookup at the API server failed (not the same as missing)',
   'pod.networks-immutable': 'the networks annotation cannot change after creation',
   'pod.network-status-forged': 'only the agent may write network-status',
   'pod.node-selector-conflict': 'a NAD node selector conflicts with the pod',
@@ -63,6 +65,7 @@ export const RULES = {
   'policy.isolation': 'cross-namespace reference outside the global namespaces',
   'policy.tenant-locked': 'the namespace is locked to its tenant networks',
   'policy.invalid': 'the policy ConfigMap does not validate',
+  'policy.unavailable': 'the policy in force is incomplete (a broken ConfigMap, or not loaded yet)',
   'policy.ignored': 'policy ConfigMap outside the webhook namespace is ignored',
 } as const
 

@@ -7,6 +7,8 @@
 /** Deeper documents are refused: no annotation or CNI config needs anywhere near this. */
 export const MAX_JSON_DEPTH = 64
 
+import { MAX_ECHO_CHARS, truncate } from './limits.js'
+
 export type JsonParse = { ok: true; value: unknown } | { ok: false; message: string }
 
 export function parseJson(text: string): JsonParse {
@@ -60,8 +62,13 @@ export function jsonTypeOf(value: unknown): string {
   }
 }
 
-/** Append a key to a path: `.key` for plain keys, `["key"]` for anything else. */
+/**
+ * Append a key to a path: `.key` for plain keys, `["key"]` for anything else. A long key is
+ * cut: a path names a place, and a 1 MiB key must not come back in every message about it.
+ */
 export function pathKey(path: string, key: string): string {
+  if (key.length > MAX_ECHO_CHARS)
+    return `${path}[${JSON.stringify(truncate(key, MAX_ECHO_CHARS))}]`
   return /^[A-Za-z_$][\w$-]*$/.test(key) ? `${path}.${key}` : `${path}[${JSON.stringify(key)}]`
 }
 

@@ -80,16 +80,34 @@ export function extendedResourceNameProblem(value: string): string | undefined {
 }
 
 /**
+ * Characters that print as nothing or reorder what follows: controls (Cc), format characters
+ * (Cf: the bidi overrides U+202A-U+202E and isolates U+2066-U+2069, zero-width joiners, ...),
+ * line and paragraph separators, and lone surrogates (which UTF-8 cannot even encode).
+ */
+const INVISIBLE = /[\p{Cc}\p{Cf}\p{Zl}\p{Zp}\p{Cs}]/u
+
+/** `U+202E`: how a character is named in messages, since it cannot be shown. */
+export function codePoint(char: string): string {
+  return `U+${(char.codePointAt(0) ?? 0).toString(16).toUpperCase().padStart(4, '0')}`
+}
+
+/**
  * Linux interface name, as the kernel (dev_valid_name) and libcni (ValidateInterfaceName)
- * accept it: 1–15 bytes, not `.` or `..`, no `/`, `:` or whitespace.
+ * accept it: 1–15 bytes, not `.` or `..`, no `/`, `:` or whitespace. Stricter than both: no
+ * control, format or bidi character, which the kernel takes but which hide the real name from
+ * anyone reading `ip link` (U+202E turns `eth0` into what looks like another name).
  */
 export function interfaceNameProblem(value: string): string | undefined {
   if (value.length === 0) return 'must not be empty'
   const bytes = Buffer.byteLength(value, 'utf8')
   if (bytes > 15) return `must be at most 15 bytes (has ${bytes})`
   if (value === '.' || value === '..') return 'must not be "." or ".."'
-  if (/[/:\0]/.test(value) || GO_SPACE.test(value)) {
+  if (/[/:]/.test(value) || GO_SPACE.test(value)) {
     return 'must not contain "/", ":" or whitespace'
+  }
+  const invisible = INVISIBLE.exec(value)
+  if (invisible) {
+    return `must not contain control, format or bidirectional characters (${codePoint(invisible[0])} at character ${invisible.index + 1})`
   }
   return undefined
 }

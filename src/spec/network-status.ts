@@ -7,6 +7,7 @@ import { error, type Finding } from './finding.js'
 import { isObject, jsonTypeOf, parseJson, pathKey } from './json.js'
 import { hardwareAddressBytes, interfaceNameProblem, ipOrCidrProblem, ipProblem } from './names.js'
 import type { NetworkStatusEntry } from './types.js'
+import { MAX_ANNOTATION_BYTES, MAX_STATUS_ENTRIES } from './limits.js'
 
 export interface NetworkStatusResult {
   /** The entries in order; empty whenever `findings` holds an error. */
@@ -24,6 +25,11 @@ export function parseNetworkStatus(value: string): NetworkStatusResult {
     findings.push(error('status.syntax', path, message))
     return undefined
   }
+  const bytes = value.length > MAX_ANNOTATION_BYTES / 4 ? Buffer.byteLength(value, 'utf8') : 0
+  if (bytes > MAX_ANNOTATION_BYTES) {
+    fail(ROOT, `is ${bytes} bytes long; at most ${MAX_ANNOTATION_BYTES} are read`)
+    return { entries: [], findings }
+  }
   const json = parseJson(value)
   if (!json.ok) {
     fail(ROOT, json.message)
@@ -31,6 +37,10 @@ export function parseNetworkStatus(value: string): NetworkStatusResult {
   }
   if (!Array.isArray(json.value)) {
     fail(ROOT, `must be a JSON list of status entries, got ${jsonTypeOf(json.value)}`)
+    return { entries: [], findings }
+  }
+  if (json.value.length > MAX_STATUS_ENTRIES) {
+    fail(ROOT, `has ${json.value.length} entries; at most ${MAX_STATUS_ENTRIES} are allowed`)
     return { entries: [], findings }
   }
   let firstDefault: number | undefined

@@ -23,6 +23,7 @@ import {
   type Mutable,
 } from './selection-values.js'
 import type { SelectionElement } from './types.js'
+import { MAX_ANNOTATION_BYTES, MAX_ECHO_CHARS, MAX_SELECTIONS, truncate } from './limits.js'
 
 export interface SelectionResult {
   /** The selections in order; empty whenever `findings` holds an error. */
@@ -134,12 +135,26 @@ function canonical(el: SelectionElement): Record<string, unknown> {
 
 function parseAnnotation(value: string, podNamespace: string, root: string): SelectionResult {
   const findings: Finding[] = []
+  // Bounds first, before any parsing: the cost of everything below grows with the input.
+  const bytes = value.length > MAX_ANNOTATION_BYTES / 4 ? Buffer.byteLength(value, 'utf8') : 0
+  if (bytes > MAX_ANNOTATION_BYTES) {
+    findings.push(
+      error(
+        'selection.limit',
+        root,
+        `is ${bytes} bytes long; at most ${MAX_ANNOTATION_BYTES} are read (Kubernetes refuses annotations over 256 KiB in all)`,
+      ),
+    )
+    return { elements: [], findings }
+  }
   const text = value.trim()
   let parsed: Parsed[] = [] // a blank value selects nothing
   if (text.startsWith('[')) {
     const json = parseJson(text)
     if (!json.ok) {
       findings.push(error('selection.syntax', root, json.message))
+    } else if ((json.value as unknown[]).length > MAX_SELECTIONS) {
+      findings.push(tooMany(root, (json.value as unknown[]).length))
     } else {
       // A valid JSON text that starts with '[' is a list.
       parsed = (json.value as unknown[]).map((item, i) =>
@@ -149,13 +164,36 @@ function parseAnnotation(value: string, podNamespace: string, root: string): Sel
   } else if (text.startsWith('{') || text.startsWith('"') || text === 'null') {
     findings.push(error('selection.not-list', root, notListMessage(text)))
   } else if (text !== '') {
-    parsed = text
-      .split(',')
-      .map((item, i) => fromComma(item, `${root}[${i}]`, podNamespace, findings))
+    const items = countOf(text, ',') + 1
+    if (items > MAX_SELECTIONS) findings.push(tooMany(root, items))
+    else {
+      parsed = text
+        .split(',')
+        .map((item, i) => fromComma(item, `${root}[${i}]`, podNamespace, findings))
+    }
   }
   checkAcrossElements(parsed, root, text.startsWith('['), findings)
   const elements = parsed.flatMap((p) => (p.element ? [p.element] : []))
   return { elements: errorsOf(findings).length > 0 ? [] : elements, findings }
+}
+
+function tooMany(root: string, count: number): Finding {
+  return error(
+    'selection.limit',
+    root,
+    `selects ${count} networks; at most ${MAX_SELECTIONS} are allowed per pod (each is one CNI ADD inside the kubelet's sandbox timeout)`,
+  )
+}
+
+function countOf(text: string, char: string): number {
+  let n = 0
+  for (let i = text.indexOf(char); i !== -1; i = text.indexOf(char, i + 1)) n++
+  return n
+}
+
+/** A user's text quoted in a message, cut when long. */
+function quote(text: string): string {
+  return JSON.stringify(truncate(text, MAX_ECHO_CHARS))
 }
 
 function notListMessage(text: string): string {
@@ -170,10 +208,10 @@ function notListMessage(text: string): string {
 /** One comma-form item: `[<namespace>/]<name>[@<interface>]`, each part trimmed. */
 function fromComma(raw: string, path: string, podNamespace: string, findings: Finding[]): Parsed {
   const item = raw.trim()
-  const quoted = JSON.stringify(item)
+  const quoted = quote(item)
   /** How to name a part in a message: the item alone when the part is all of it. */
   const part = (what: string, text: string): string =>
-    text === item ? `${what} ${quoted}` : `${quoted}: ${what} ${JSON.stringify(text)}`
+    text === item ? `${what} ${quoted}` : `${quoted}: ${what} ${quote(text)}`
   const fail = (rule: RuleCode, message: string): Parsed => {
     findings.push(error(rule, path, message))
     return { badInterface: false }
@@ -413,7 +451,8 @@ function nameHint(name: string): string {
   return ''
 }
 
-function unknownKeyMessage(key: string): string {
+function unknownKeyMessage(fullKey: string): string {
+  const key = truncate(fullKey, MAX_ECHO_CHARS)
   const base = `"${key}" is not a multi-net-spec key and is ignored; keys without a "." are reserved by the spec, so put your own data under a reverse-DNS key such as "org.example.${key}"`
   const legacy = Object.hasOwn(LEGACY_KEYS, key) ? LEGACY_KEYS[key] : undefined
   if (legacy) return `${base} ("${key}" is an old Multus key: use "${legacy}")`

@@ -130,7 +130,16 @@ const table: {
       ['a\tb', /whitespace/],
       ['a\u0085b', /whitespace/],
       ['a\u00a0b', /whitespace/],
-      ['a\u0000b', /whitespace/],
+      ['a\u0000b', /control, format or bidirectional characters \(U\+0000 at character 2\)/],
+      // Issue 11 #13: characters the kernel takes but that hide the real name in `ip link`.
+      ['eth\u202e0', /\(U\+202E at character 4\)/],
+      ['\u2066eth0', /\(U\+2066 at character 1\)/],
+      ['eth\u200d0', /\(U\+200D at character 4\)/],
+      ['e\u200ft', /\(U\+200F at character 2\)/],
+      ['e\u007ft', /\(U\+007F at character 2\)/],
+      ['e\u001bt', /\(U\+001B at character 2\)/],
+      ['e\ufefft', /\(U\+FEFF at character 2\)/],
+      ['e\ud800t', /\(U\+D800 at character 2\)/],
     ],
   },
   {

@@ -184,3 +184,15 @@ t.test(
     t.equal(formatNetworkStatus([]), '[]')
   },
 )
+
+// Issue 11 #5: the status list is bounded like the selections it reports.
+t.test('limits: 65 entries allowed, 66 refused; over 256 KiB refused unread', async (t) => {
+  const entries = (n: number) =>
+    JSON.stringify(Array.from({ length: n }, (_, i) => ({ name: `ns/n${i}` })))
+  t.equal(parseNetworkStatus(entries(65)).entries.length, 65)
+  const many = parseNetworkStatus(entries(66))
+  t.same(many.entries, [])
+  t.match(many.findings, [{ rule: 'status.syntax', message: /has 66 entries; at most 65/ }])
+  const big = parseNetworkStatus(`[${' '.repeat(256 * 1024)}]`)
+  t.match(big.findings, [{ rule: 'status.syntax', message: /at most 262144 are read/ }])
+})

@@ -789,3 +789,50 @@ t.test('formatSelections', async (t) => {
     t.equal(formatSelections([]), '[]')
   })
 })
+
+// Issue 11 #5 and #6: bounded input, bounded echo.
+t.test('limits', async (t) => {
+  t.test('64 selections are allowed, 65 refused before any element is read', async (t) => {
+    const names = (n: number) => Array.from({ length: n }, (_, i) => `n${i}`)
+    t.equal(parseSelections(names(64).join(','), NS).elements.length, 64)
+    t.equal(parseSelections(json(...names(64).map((name) => ({ name }))), NS).elements.length, 64)
+    for (const value of [names(65).join(','), json(...names(65).map((name) => ({ name })))]) {
+      const { elements, findings } = parseSelections(value, NS)
+      t.same(elements, [])
+      t.same(summary(findings).errors, ['selection.limit@networks'])
+      t.match(findings[0]!.message, /selects 65 networks; at most 64 are allowed per pod/)
+    }
+    // 130k entries: one finding, not 130k (the comma form is counted, not split).
+    const { findings } = parseSelections(',a'.repeat(130_000), NS)
+    t.equal(findings.length, 1)
+    t.match(findings[0]!.message, /selects 130001 networks/)
+  })
+
+  t.test('an annotation over 256 KiB is refused unread', async (t) => {
+    const value = `a${' '.repeat(256 * 1024)}`
+    const { findings } = parseSelections(value, NS)
+    t.same(summary(findings).errors, ['selection.limit@networks'])
+    t.match(findings[0]!.message, /is 262145 bytes long; at most 262144 are read/)
+    t.equal(parseSelections(`a${' '.repeat(256 * 1024 - 1)}`, NS).elements.length, 1)
+  })
+
+  t.test('a long name, item or key is quoted cut, not whole', async (t) => {
+    const long = 'x'.repeat(200_000)
+    const values = [
+      long,
+      `${long}/a`,
+      `a@${long}`,
+      json({ name: long }),
+      json({ name: 'a', [long]: 1 }),
+      json({ name: 'a', [`org.${long}`]: 1, interface: 'eth0/' }),
+    ]
+    for (const value of values) {
+      const { findings } = parseSelections(value, NS)
+      t.ok(findings.length > 0, value.slice(0, 20))
+      for (const f of findings) {
+        t.ok(f.message.length + f.path.length < 600, `${f.rule}: ${f.message.slice(0, 60)}`)
+        t.notOk(`${f.path} ${f.message}`.includes('x'.repeat(100)), 'the value is cut')
+      }
+    }
+  })
+})
