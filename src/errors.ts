@@ -41,6 +41,8 @@ export const ERRORS = {
   MN_ERR_KUBE_API: { status: 500, message: 'Kubernetes API call failed: %s' },
   // access policy
   MN_ERR_POLICY_INVALID: { status: 400, message: 'invalid access policy %s' },
+  // CNI client (src/agent/cni): a network configuration the client cannot run
+  MN_ERR_CNI_CONFIG: { status: 400, message: 'invalid CNI network configuration: %s' },
 } as const satisfies Record<string, ErrorSpec>
 
 export type ErrorCode = keyof typeof ERRORS

@@ -16,6 +16,9 @@ export const READY_ROUTE = '/readyz'
 
 export type CniCommand = 'ADD' | 'DEL' | 'CHECK' | 'STATUS' | 'GC' | 'VERSION'
 
+/** The CNI versions both the shim (VERSION answer) and the agent's libcni speak, oldest first. */
+export const CNI_VERSIONS = ['0.3.0', '0.3.1', '0.4.0', '1.0.0', '1.1.0'] as const
+
 /**
  * Only the CNI_* variables the runtime set: never the shim's whole environment (Multus forwards
  * os.Environ(), which leaks the runtime's secrets into the daemon's logs).

@@ -8,6 +8,7 @@ Commands:
   webhook   serve the admission webhook (HTTPS) with probes and metrics
   review    decide an AdmissionReview (or a bare Pod/NAD/ConfigMap) offline, as the webhook would
   certs     create or renew the webhook's CA and serving certificate
+  cni       the CNI shim the container runtime executes (forwards to the node agent)
   version   print the version
 
 Run \`multinet <command> --help\` for the options of a command.
@@ -20,6 +21,7 @@ const COMMANDS: Record<string, () => Promise<Command>> = {
   webhook: async () => (await import('./webhook-command.js')).webhookCommand,
   review: async () => (await import('./review-command.js')).reviewCommand,
   certs: async () => (await import('./certs-command.js')).certsCommand,
+  cni: async () => (await import('./cni-command.js')).cniCommand,
   version: async () => versionCommand,
 }
 

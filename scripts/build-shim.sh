@@ -1,0 +1,51 @@
+#!/usr/bin/env bash
+# Builds the CNI shim as a Node single executable application: dist/shim/multinet-cni, which a
+# node runs with no Node.js installed. Steps: esbuild bundles src/agent/shim/main.ts into one CJS
+# file; `node --experimental-sea-config` turns it into a blob (with V8's code cache, so the
+# bundle is not compiled on every start); postject injects the blob into a copy of this node
+# binary. Idempotent (rebuilds every time, into a temp dir, then renames); fails loudly. The
+# output path is the last line on stdout.
+set -euo pipefail
+
+root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+out_dir="$root/dist/shim"
+out="$out_dir/multinet-cni"
+esbuild="$root/node_modules/.bin/esbuild"
+postject="$root/node_modules/.bin/postject"
+node_bin=$(command -v node) || { echo "build-shim: node not found on PATH" >&2; exit 1; }
+for tool in "$esbuild" "$postject"; do
+  [[ -x $tool ]] || { echo "build-shim: $tool missing (run npm ci)" >&2; exit 1; }
+done
+
+mkdir -p "$out_dir"
+work=$(mktemp -d "$out_dir/.build.XXXXXX")
+trap 'rm -rf "$work"' EXIT
+
+"$esbuild" "$root/src/agent/shim/main.ts" --bundle --platform=node --format=cjs \
+  --target=node24 --minify --legal-comments=none --log-level=warning \
+  --outfile="$work/shim.cjs" >&2
+
+cat >"$work/sea.json" <<JSON
+{
+  "main": "$work/shim.cjs",
+  "output": "$work/shim.blob",
+  "disableExperimentalSEAWarning": true,
+  "useCodeCache": true,
+  "useSnapshot": false
+}
+JSON
+(cd "$work" && "$node_bin" --experimental-sea-config sea.json) >&2
+
+cp "$node_bin" "$work/multinet-cni"
+chmod u+w "$work/multinet-cni"
+"$postject" "$work/multinet-cni" NODE_SEA_BLOB "$work/shim.blob" \
+  --sentinel-fuse NODE_SEA_FUSE_fce680ab2cc467b6e072b8b5df1996b2 >&2
+
+# The build must answer VERSION on its own before it replaces a previous one.
+answer=$(echo '{"cniVersion":"1.0.0"}' | env -i CNI_COMMAND=VERSION "$work/multinet-cni")
+case $answer in
+  *'"supportedVersions"'*) ;;
+  *) echo "build-shim: the built shim answered VERSION with: $answer" >&2; exit 1 ;;
+esac
+mv -f "$work/multinet-cni" "$out"
+echo "$out"
