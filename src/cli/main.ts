@@ -6,6 +6,7 @@ Usage: multinet <command> [options]
 
 Commands:
   webhook   serve the admission webhook (HTTPS) with probes and metrics
+  agent     run the node agent: performs pod attachments for the CNI shim, network-status, node labels
   review    decide an AdmissionReview (or a bare Pod/NAD/ConfigMap) offline, as the webhook would
   certs     create or renew the webhook's CA and serving certificate
   cni       the CNI shim the container runtime executes (forwards to the node agent)
@@ -19,6 +20,7 @@ type Command = (argv: string[], io: CliIo) => Promise<number>
 /** Commands are loaded on demand so that `review` never pays for Fastify or the client. */
 const COMMANDS: Record<string, () => Promise<Command>> = {
   webhook: async () => (await import('./webhook-command.js')).webhookCommand,
+  agent: async () => (await import('./agent-command.js')).agentCommand,
   review: async () => (await import('./review-command.js')).reviewCommand,
   certs: async () => (await import('./certs-command.js')).certsCommand,
   cni: async () => (await import('./cni-command.js')).cniCommand,
