@@ -16,8 +16,12 @@ import {
   sleeperPod,
   waitRunning,
 } from '../fixtures/e2e/node/pods.js'
+import { spawn } from 'node:child_process'
+import { join } from 'node:path'
+import { createInterface } from 'node:readline'
 import { requireRoot, startNode } from './node/node.js'
-import { SYSCTLS } from './node/host.js'
+import { leftovers, SYSCTLS, type HostSnapshot } from './node/host.js'
+import { waitFor } from './net.js'
 
 requireRoot('test/e2e/node.test.ts')
 t.setTimeout(600_000)
@@ -79,4 +83,49 @@ t.test('a pod runs on the real node and its IP is freed on delete', async (t) =>
   )
   const after = Object.fromEntries(SYSCTLS.map((s) => [s, sysctl(s)]))
   t.same(after, before, 'sysctls restored')
+})
+
+t.test('a SIGKILLed test process leaves nothing behind (the watchdogs clean up)', async (t) => {
+  const child = spawn(
+    process.execPath,
+    [...process.execArgv, join(import.meta.dirname, '../fixtures/e2e/node/node-child.ts')],
+    { stdio: ['ignore', 'pipe', 'inherit'] },
+  )
+  const exited = new Promise((resolve) => child.once('exit', resolve))
+  t.teardown(() => {
+    if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL')
+  })
+  const line = await new Promise<string>((resolve, reject) => {
+    const rl = createInterface({ input: child.stdout })
+    rl.once('line', resolve)
+    child.once('exit', (code) => reject(new Error(`node-child exited (${code}) before ready`)))
+  })
+  const info = JSON.parse(line) as {
+    snapshot: HostSnapshot
+    dir: string
+    bridge: string
+    cgroupRoot: string
+    netns: string
+  }
+  t.ok(existsSync(info.netns), 'the pod sandbox netns exists while the node runs')
+  child.kill('SIGKILL')
+  await exited
+  const target = {
+    dir: info.dir,
+    cgroupRoot: info.cgroupRoot,
+    links: [info.bridge],
+    keepDir: false,
+  }
+  let left: string[] = []
+  await waitFor(
+    'the watchdogs to restore the host',
+    async () => {
+      left = leftovers(info.snapshot, target)
+      return left.length === 0 && !existsSync(info.netns) ? true : undefined
+    },
+    { timeoutMs: 60_000, intervalMs: 500 },
+    () => left.join('\n'),
+  )
+  t.same(left, [], 'no process, mount, cgroup, netns, link, sysctl change or dir left')
+  t.notOk(existsSync(info.netns), 'sandbox netns removed')
 })

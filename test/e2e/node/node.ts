@@ -62,6 +62,8 @@ export interface PrimaryNetwork {
 export interface RealNode {
   readonly name: string
   readonly dir: string
+  /** The kubelet's cgroup root (relative to each hierarchy). */
+  readonly cgroupRoot: string
   readonly cniBinDir: string
   readonly cniConfDir: string
   readonly primary: PrimaryNetwork
@@ -181,6 +183,7 @@ export async function startNode(cp: ControlPlane, opts: NodeOptions = {}): Promi
   const node: RealNode = {
     name,
     dir,
+    cgroupRoot,
     cniBinDir: cd.cniBinDir,
     cniConfDir: cd.cniConfDir,
     primary,
