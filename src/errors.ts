@@ -39,6 +39,10 @@ export const ERRORS = {
   // cluster access
   MN_ERR_KUBE_CONFIG: { status: 500, message: 'cannot load kubeconfig: %s' },
   MN_ERR_KUBE_API: { status: 500, message: 'Kubernetes API call failed: %s' },
+  // kubectl plugin (src/cli/kubectl): cluster access failures that say what to do
+  MN_ERR_KUBE_UNREACHABLE: { status: 500, message: 'cannot reach the API server at %s' },
+  MN_ERR_KUBE_FORBIDDEN: { status: 500, message: 'not allowed: %s' },
+  MN_ERR_KUBE_NOT_FOUND: { status: 404, message: 'not found: %s' },
   // access policy
   MN_ERR_POLICY_INVALID: { status: 400, message: 'invalid access policy %s' },
   // CNI client (src/agent/cni): a network configuration the client cannot run

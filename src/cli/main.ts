@@ -12,6 +12,13 @@ Commands:
   cni       the CNI shim the container runtime executes (forwards to the node agent)
   version   print the version
 
+Cluster views (also as the kubectl plugin: \`kubectl multinet <command>\`):
+  networks  NetworkAttachmentDefinitions: plugins, devices, physical network, who may use them, pods
+  pods      pods' network selections and what network-status says happened
+  nodes     physical networks and device resources (capacity/allocatable/requested) per node
+  explain   the webhook's decision for pod/NAME or -f FILE against the live cluster
+  audit     every pod against the live or a proposed policy (--policy FILE...); exit 1 if any refused
+
 Run \`multinet <command> --help\` for the options of a command.
 `
 
@@ -23,6 +30,11 @@ const COMMANDS: Record<string, () => Promise<Command>> = {
   agent: async () => (await import('./agent-command.js')).agentCommand,
   review: async () => (await import('./review-command.js')).reviewCommand,
   certs: async () => (await import('./certs-command.js')).certsCommand,
+  networks: async () => (await import('./kubectl/networks-command.js')).networksCommand,
+  pods: async () => (await import('./kubectl/pods-command.js')).podsCommand,
+  nodes: async () => (await import('./kubectl/nodes-command.js')).nodesCommand,
+  explain: async () => (await import('./kubectl/explain-command.js')).explainCommand,
+  audit: async () => (await import('./kubectl/audit-command.js')).auditCommand,
   cni: async () => (await import('./cni-command.js')).cniCommand,
   version: async () => versionCommand,
 }
