@@ -1,6 +1,7 @@
 import { MultinetError } from '../errors.js'
 import type { AdmissionRequest } from './review.js'
 import { field, isObject } from '../spec/object.js'
+import { showValue } from '../spec/json.js'
 
 const OPERATIONS = new Set(['CREATE', 'UPDATE', 'DELETE', 'CONNECT'])
 
@@ -15,7 +16,7 @@ export function decodeReview(body: unknown): AdmissionRequest {
   if (body.apiVersion !== 'admission.k8s.io/v1') {
     throw new MultinetError(
       'MN_ERR_REVIEW_VERSION',
-      `apiVersion ${JSON.stringify(body.apiVersion)}: only admission.k8s.io/v1 is served (set admissionReviewVersions: ["v1"])`,
+      `apiVersion ${showValue(body.apiVersion ?? null)}: only admission.k8s.io/v1 is served (set admissionReviewVersions: ["v1"])`,
     )
   }
   const req = body.request

@@ -5,6 +5,7 @@ import {
   type Finding,
   type RuleCode,
 } from '../spec/finding.js'
+import { shownLines, truncate } from '../spec/limits.js'
 import type { AdmissionResponse, AdmissionReviewResponse, PatchOp } from './review.js'
 
 /** What a reviewer concluded, before it is encoded for the API server. */
@@ -34,24 +35,29 @@ export const EMPTY_VERDICT: Verdict = Object.freeze({
   explain: [],
 })
 
+/** Longest subject (`Pod ns/name`) in a message: names are user input until validated. */
+const MAX_SUBJECT_CHARS = 300
+
 /**
- * Encodes a verdict. A denial lists every problem (not just the first) so that one round trip
- * tells the user all they must fix; the response never echoes the request object back.
+ * Encodes a verdict. A denial lists every problem (not just the first, up to a bound) so that
+ * one round trip tells the user what they must fix; the response never echoes the request
+ * object back.
  */
 export function encodeVerdict(uid: string, subject: string, v: Verdict): AdmissionReviewResponse {
   const errors = errorsOf(v.findings)
-  const warnings = warningsOf(v.findings).map(formatFinding)
+  const warnings = shownLines(warningsOf(v.findings).map(formatFinding), 'warning')
   let response: AdmissionResponse
   if (errors.length > 0) {
     const forbidden = errors.some((f) => FORBIDDEN_RULES.has(f.rule))
     const count = errors.length === 1 ? '1 problem' : `${errors.length} problems`
+    const lines = shownLines(errors.map(formatFinding), 'problem').join('; ')
     response = {
       uid,
       allowed: false,
       status: {
         code: forbidden ? 403 : 422,
         reason: forbidden ? 'Forbidden' : 'Invalid',
-        message: `multinet: ${subject}: ${count}: ${errors.map(formatFinding).join('; ')}`,
+        message: `multinet: ${truncate(subject, MAX_SUBJECT_CHARS)}: ${count}: ${lines}`,
       },
       ...(warnings.length > 0 ? { warnings } : {}),
     }

@@ -1,5 +1,6 @@
 import { DEFAULT_ADMISSION_OPTIONS, type AdmissionOptions } from '../admission/options.js'
 import { MultinetError } from '../errors.js'
+import { DEFAULT_TLS_CIPHERS } from '../webhook/tls-policy.js'
 import type { OptionTable } from './define.js'
 import type { Profile } from './load.js'
 
@@ -11,9 +12,12 @@ export interface WebhookSettings {
   readonly headersTimeoutMs: number
   readonly requestTimeoutMs: number
   readonly keepAliveTimeoutMs: number
+  readonly tlsHandshakeTimeoutMs: number
+  readonly maxConnections: number
   readonly tlsCertFile: string
   readonly tlsKeyFile: string
   readonly tlsMinVersion: 'TLSv1.2' | 'TLSv1.3'
+  readonly tlsCiphers: string
   readonly clientCaFile: string | undefined
   readonly certReloadIntervalMs: number
   readonly healthPort: number
@@ -23,6 +27,7 @@ export interface WebhookSettings {
   readonly fetchTimeoutMs: number
   readonly namespace: string
   readonly policyLabel: string
+  readonly policyStore: string
   readonly agentUsers: readonly string[]
   readonly agentGroups: readonly string[]
   readonly agentServiceAccounts: readonly string[]
@@ -97,6 +102,24 @@ export const WEBHOOK_OPTIONS: OptionTable<WebhookSettings> = {
     description:
       "Idle time before a kept-alive connection is closed. Longer than the API server's 90 s idle-connection timeout, so the client closes first and never races a POST into a closing socket.",
   },
+  tlsHandshakeTimeoutMs: {
+    group: S,
+    type: 'integer',
+    default: 5 * second,
+    minimum: 100,
+    maximum: 60 * second,
+    description:
+      'Time from TCP accept to a finished TLS handshake; a connection that never starts TLS is closed then.',
+  },
+  maxConnections: {
+    group: S,
+    type: 'integer',
+    default: 1024,
+    minimum: 1,
+    maximum: 65536,
+    description:
+      'Open HTTPS connections at once; more are closed at accept. The API servers keep a few pooled connections each; the cap bounds memory and file descriptors under a flood.',
+  },
   tlsCertFile: {
     group: T,
     type: 'string',
@@ -119,6 +142,15 @@ export const WEBHOOK_OPTIONS: OptionTable<WebhookSettings> = {
     default: 'TLSv1.2',
     enum: ['TLSv1.2', 'TLSv1.3'],
     description: 'Lowest TLS version accepted.',
+  },
+  tlsCiphers: {
+    group: T,
+    type: 'string',
+    default: DEFAULT_TLS_CIPHERS,
+    metavar: 'list',
+    description:
+      'OpenSSL cipher list, colon-separated, TLS 1.3 suites (TLS_*) and TLS 1.2 names alike. The default is the AEAD-only ECDHE set of Mozilla "intermediate": no CBC, no SHA-1, no RSA key exchange.',
+    defaultText: 'Mozilla intermediate, AEAD only',
   },
   clientCaFile: {
     group: T,
@@ -188,6 +220,14 @@ export const WEBHOOK_OPTIONS: OptionTable<WebhookSettings> = {
     default: defaults.policyLabel,
     metavar: 'key',
     description: 'Label (value "true") that marks a ConfigMap as access policy.',
+  },
+  policyStore: {
+    group: C,
+    type: 'string',
+    default: 'multinet-policy-last-good',
+    metavar: 'name',
+    description:
+      'ConfigMap in --namespace where the webhook keeps the last valid content of each policy ConfigMap, so that one made invalid while it was down never opens access after a restart ("": not kept; such a ConfigMap then fails closed).',
   },
   agentUsers: {
     group: A,

@@ -53,7 +53,8 @@ export const RULES = {
   // pod admission
   'pod.nad-missing': 'a selected NAD does not exist',
   'pod.namespace-unknown': 'the pod namespace labels could not be read',
-  'pod.lookup-failed': 'a NAD or namespace lookup at the API server failed (not the same as missing)',
+  'pod.lookup-failed':
+    'a NAD or namespace lookup at the API server failed (not the same as missing)',
   'pod.networks-immutable': 'the networks annotation cannot change after creation',
   'pod.network-status-forged': 'only the agent may write network-status',
   'pod.node-selector-conflict': 'a NAD node selector conflicts with the pod',

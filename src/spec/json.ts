@@ -24,7 +24,7 @@ export function parseJson(text: string): JsonParse {
 }
 
 /** Deepest bracket nesting outside strings; a linear scan, so it cannot overflow the stack. */
-function nestingDepth(text: string): number {
+export function nestingDepth(text: string): number {
   let depth = 0
   let max = 0
   let inString = false

@@ -48,3 +48,14 @@ export function truncate(text: string, max: number): string {
   if (code >= 0xd800 && code <= 0xdbff) end--
   return `${text.slice(0, end)}${note}`
 }
+
+/**
+ * The first MAX_FINDINGS_SHOWN lines, each cut to MAX_FINDING_CHARS, then one line that counts
+ * the rest ("and 19980 more problems"): for responses and log lines alike.
+ */
+export function shownLines(lines: readonly string[], what: string): string[] {
+  const shown = lines.slice(0, MAX_FINDINGS_SHOWN).map((l) => truncate(l, MAX_FINDING_CHARS))
+  const more = lines.length - shown.length
+  if (more > 0) shown.push(`and ${more} more ${what}${more === 1 ? '' : 's'}`)
+  return shown
+}

@@ -1,5 +1,7 @@
 import type { FastifyError, FastifyReply } from 'fastify'
 import { MultinetError, isMultinetError, messageOf } from '../errors.js'
+import { nestingDepth } from '../spec/json.js'
+import { MAX_ECHO_CHARS, truncate } from '../spec/limits.js'
 
 /** The JSON body of every HTTP error: a stable code, what is wrong, and the id to grep logs for. */
 export interface ErrorBody {
@@ -52,10 +54,26 @@ export function sendError(
 }
 
 /**
- * JSON.parse, with its own syntax message (position included) and a refusal of `__proto__`
- * keys, which could poison objects if any later code merged the body into another object.
+ * Deepest JSON nesting accepted in a request body. A Pod (managedFields included), a NAD or a
+ * ConfigMap is nested about 15 levels; JSON.parse takes 100,000, but anything that later walks
+ * the value recursively (a key check, JSON.stringify of a patch) would overflow the stack.
+ */
+export const MAX_BODY_DEPTH = 128
+
+/**
+ * JSON.parse, with its own syntax message (position included), a nesting bound checked by a
+ * linear scan before parsing, and a refusal of `__proto__` keys, which could poison objects
+ * if any later code merged the body into another object. The keys are checked after parsing,
+ * so that an escaped spelling (`"\u005f_proto__"`) is caught as well.
  */
 export function parseJsonBody(text: string): unknown {
+  const depth = nestingDepth(text)
+  if (depth > MAX_BODY_DEPTH) {
+    throw new MultinetError(
+      'MN_ERR_HTTP_BAD_BODY',
+      `nested ${depth} levels deep; at most ${MAX_BODY_DEPTH} are accepted`,
+    )
+  }
   let value: unknown
   try {
     value = JSON.parse(text)
@@ -63,14 +81,28 @@ export function parseJsonBody(text: string): unknown {
     const detail = text.trim() === '' ? 'the body is empty' : messageOf(err)
     throw new MultinetError('MN_ERR_HTTP_BAD_BODY', detail)
   }
-  if (text.includes('"__proto__"') && hasProtoKey(value)) {
+  // Without either substring no key can spell __proto__; with one, every key is looked at.
+  if ((text.includes('__proto__') || text.includes('\\u')) && hasProtoKey(value)) {
     throw new MultinetError('MN_ERR_HTTP_BAD_BODY', 'the key "__proto__" is not allowed')
   }
   return value
 }
 
-function hasProtoKey(value: unknown): boolean {
-  if (value === null || typeof value !== 'object') return false
-  if (Object.prototype.hasOwnProperty.call(value, '__proto__')) return true
-  return Object.values(value).some(hasProtoKey)
+/** Iterative (an explicit stack), so that no body shape can overflow the call stack. */
+function hasProtoKey(root: unknown): boolean {
+  const stack: unknown[] = [root]
+  while (stack.length > 0) {
+    const value = stack.pop()
+    if (value === null || typeof value !== 'object') continue
+    if (Object.prototype.hasOwnProperty.call(value, '__proto__')) return true
+    for (const child of Object.values(value)) {
+      if (child !== null && typeof child === 'object') stack.push(child)
+    }
+  }
+  return false
+}
+
+/** Client-controlled text (a URL, a header) as it may appear in an error message. */
+export function echo(text: string): string {
+  return truncate(text, MAX_ECHO_CHARS)
 }

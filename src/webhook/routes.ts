@@ -2,8 +2,9 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import type { Endpoint, Outcome } from '../admission/handle.js'
 import type { AdmissionReviewResponse } from '../admission/review.js'
 import { MultinetError, isMultinetError } from '../errors.js'
+import { MAX_FINDINGS_SHOWN, shownLines, truncate } from '../spec/limits.js'
 import type { WebhookMetrics } from './metrics.js'
-import { sendError } from './http-errors.js'
+import { echo, sendError } from './http-errors.js'
 
 /** handleReview with the cluster state and options already bound. */
 export type ReviewHandler = (
@@ -49,30 +50,44 @@ async function requireJson(request: FastifyRequest, _reply: FastifyReply): Promi
   const type = request.headers['content-type']
   const media = (type ?? '').split(';')[0]?.trim().toLowerCase()
   if (media !== 'application/json') {
-    throw new MultinetError('MN_ERR_HTTP_MEDIA_TYPE', type === undefined ? '(none)' : `"${type}"`)
+    throw new MultinetError(
+      'MN_ERR_HTTP_MEDIA_TYPE',
+      type === undefined ? '(none)' : JSON.stringify(echo(type)),
+    )
   }
 }
 
+/** Longest name, namespace or kind in a log line: they are user input until validated. */
+const MAX_LOGGED_NAME = 253
+
+/**
+ * One line per decision, bounded whatever the request held: 20,000 problems log as 20 and a
+ * count, a 1 MiB name as its first 253 characters.
+ */
 function logOutcome(request: FastifyRequest, outcome: Outcome): void {
+  const name = (text: string): string => truncate(text, MAX_LOGGED_NAME)
   const fields = {
-    uid: outcome.uid,
+    uid: name(outcome.uid),
     endpoint: outcome.endpoint,
-    kind: outcome.kind,
+    kind: name(outcome.kind),
     operation: outcome.operation,
-    namespace: outcome.namespace,
-    name: outcome.name,
+    namespace: name(outcome.namespace),
+    name: name(outcome.name),
   }
   if (!outcome.allowed) {
-    request.log.info({ ...fields, rules: outcome.deniedBy, reasons: outcome.reasons }, 'denied')
+    const rules = [...new Set(outcome.deniedBy)].slice(0, MAX_FINDINGS_SHOWN)
+    const reasons = shownLines(outcome.reasons, 'problem')
+    request.log.info({ ...fields, rules, reasons }, 'denied')
     return
   }
+  const audits = shownLines([...new Set(outcome.audits)], 'rule')
   if (outcome.audits.length > 0) {
     // Audit mode: allowed, but an admin asked to see every refusal the policy would make.
-    request.log.info({ ...fields, audits: outcome.audits }, 'allowed with audit findings')
+    request.log.info({ ...fields, audits }, 'allowed with audit findings')
     return
   }
   request.log.debug(
-    { ...fields, patched: outcome.patched, warnings: outcome.warnings, audits: outcome.audits },
+    { ...fields, patched: outcome.patched, warnings: shownLines(outcome.warnings, 'warning') },
     'allowed',
   )
 }

@@ -4,7 +4,7 @@ import type { SyncStatus } from '../admission/state.js'
 import type { StateStats } from '../cluster/source.js'
 import { CertSource } from '../tls/cert-source.js'
 import { buildWebhookApp, type WebhookLimits } from './app.js'
-import { buildHealthApp, type ReadinessCheck } from './health-app.js'
+import { buildHealthApp, DEFAULT_HEALTH_LIMITS, type ReadinessCheck } from './health-app.js'
 import { WebhookMetrics } from './metrics.js'
 import type { ReviewHandler } from './routes.js'
 
@@ -16,6 +16,8 @@ export interface ServerSettings extends WebhookLimits {
   readonly tlsCertFile: string
   readonly tlsKeyFile: string
   readonly tlsMinVersion: 'TLSv1.2' | 'TLSv1.3'
+  /** Default: DEFAULT_TLS_CIPHERS. */
+  readonly tlsCiphers?: string
   readonly clientCaFile: string | undefined
   readonly certReloadIntervalMs: number
   readonly shutdownTimeoutMs: number
@@ -54,6 +56,7 @@ export async function startWebhookServer(deps: WebhookServerDeps): Promise<Runni
     tls: {
       minVersion: settings.tlsMinVersion,
       requireClientCert: settings.clientCaFile !== undefined,
+      ciphers: settings.tlsCiphers,
     },
   })
   const certs = new CertSource(app.server, {
@@ -87,7 +90,17 @@ export async function startWebhookServer(deps: WebhookServerDeps): Promise<Runni
       { name: 'process', ok: !shuttingDown, detail: shuttingDown ? 'shutting down' : 'serving' },
     ]
   }
-  const health = buildHealthApp({ logger, registry: metrics.registry, readiness })
+  const health = buildHealthApp({
+    logger,
+    registry: metrics.registry,
+    readiness,
+    limits: {
+      headersTimeoutMs: settings.headersTimeoutMs,
+      requestTimeoutMs: settings.requestTimeoutMs,
+      keepAliveTimeoutMs: DEFAULT_HEALTH_LIMITS.keepAliveTimeoutMs,
+      maxConnections: DEFAULT_HEALTH_LIMITS.maxConnections,
+    },
+  })
 
   await certs.start()
   try {

@@ -70,3 +70,19 @@ function withRequest(patch: Record<string, unknown>): unknown {
   const body = review() as { request: Record<string, unknown> }
   return { ...body, request: { ...body.request, ...patch } }
 }
+
+// Issue 11 #6: what the client sent is quoted cut, never whole.
+t.test('a 1 MiB apiVersion is not echoed whole', async (t) => {
+  const apiVersion = 'v'.repeat(1024 * 1024)
+  try {
+    decodeReview({ ...review(), apiVersion })
+    t.fail('must throw')
+  } catch (err) {
+    const message = (err as Error).message
+    t.match(message, /^unsupported AdmissionReview: apiVersion "v+\.\.\.: only/)
+    t.ok(message.length < 300, `${message.length} characters`)
+  }
+  t.throws(() => decodeReview({ ...review(), apiVersion: undefined }), {
+    message: /apiVersion null: only admission.k8s.io\/v1/,
+  })
+})

@@ -52,3 +52,26 @@ t.test('a policy refusal is 403 Forbidden', async (t) => {
   t.equal(r.response.status?.reason, 'Forbidden')
   t.match(r.response.status?.message, /1 problem: /)
 })
+
+// Issue 11 #6: a request with 20,000 problems must not buy a 5 MB answer.
+t.test('findings shown are capped: first 20, each cut, then a count of the rest', async (t) => {
+  const many = Array.from({ length: 20_000 }, (_, i) =>
+    error('selection.name', `networks[${i}].name`, `bad ${'x'.repeat(2_000)}`),
+  )
+  const warnings = Array.from({ length: 21 }, (_, i) =>
+    warning('selection.unknown-key', `networks[${i}].foo`, 'unknown key'),
+  )
+  const r = encodeVerdict('u9', `Pod default/${'n'.repeat(100_000)}`, {
+    ...EMPTY_VERDICT,
+    findings: [...many, ...warnings],
+  })
+  const message = r.response.status!.message
+  t.ok(message.length < 20 * 520 + 1_000, `message is ${message.length} characters`)
+  t.match(message, /: 20000 problems: networks\[0\]\.name: bad x+/)
+  t.match(message, /; and 19980 more problems$/)
+  t.notOk(message.includes('networks[20].name'), 'the 21st problem is only counted')
+  t.notOk(message.includes('n'.repeat(400)), 'the subject is cut')
+  t.equal(r.response.warnings?.length, 21)
+  t.equal(r.response.warnings?.[20], 'and 1 more warning')
+  t.ok(JSON.stringify(r).length < 30_000)
+})

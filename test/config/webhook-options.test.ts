@@ -102,3 +102,17 @@ t.test(
     )
   },
 )
+
+// Issue 11 #8, #9: the new connection options and their defaults.
+t.test(
+  'TLS ciphers default to AEAD-only suites; handshake deadline and connection cap',
+  async (t) => {
+    const { WEBHOOK_OPTIONS: o } = await import('../../src/config/webhook-options.js')
+    const ciphers = o.tlsCiphers.default!.split(':')
+    t.ok(ciphers.length >= 6)
+    for (const c of ciphers) t.match(c, /GCM|CHACHA20-POLY1305|CHACHA20_POLY1305/, c)
+    t.notOk(ciphers.some((c) => /CBC|-SHA$|SHA1|RC4|3DES|^AES/.test(c)))
+    t.equal(o.tlsHandshakeTimeoutMs.default, 5_000)
+    t.equal(o.maxConnections.default, 1024)
+  },
+)

@@ -1,4 +1,5 @@
-import { connect } from 'node:tls'
+import { connect as tcpConnect, type Socket } from 'node:net'
+import { connect, type ConnectionOptions } from 'node:tls'
 import t from 'tap'
 import { clientPair, testCa } from '../fixtures/tls/pki.js'
 import { httpsRequest } from '../fixtures/webhook/https.js'
@@ -234,3 +235,127 @@ t.test(
     t.pass('aborted: back to 0')
   },
 )
+
+// Issue 11 #8: connections that never finish TLS are closed, however slowly they trickle.
+t.test('the TLS handshake has an absolute deadline', async (t) => {
+  const limits = { ...LIMITS, tlsHandshakeTimeoutMs: 300 }
+  const { port, ca } = await listenApp(t, handle, { limits })
+  const silent = await closedAfter(tcpConnect({ host: '127.0.0.1', port }))
+  t.pass(`a silent TCP connection was closed (${silent} bytes received)`)
+  // One byte of a ClientHello every 100 ms restarts Node's own (idle) timer; ours is absolute.
+  const socket = tcpConnect({ host: '127.0.0.1', port })
+  const hello = Buffer.from([0x16, 0x03, 0x01, 0x02, 0x00, 0x01, 0x00, 0x01, 0xfc, 0x03, 0x03])
+  let i = 0
+  const drip = setInterval(() => {
+    if (!socket.destroyed && i < hello.length * 100)
+      socket.write(hello.subarray(i % hello.length, (i++ % hello.length) + 1))
+  }, 100)
+  t.teardown(() => clearInterval(drip))
+  await closedAfter(socket)
+  clearInterval(drip)
+  t.ok(i < 60, `a trickling handshake was closed after ${i} bytes`)
+  const ok = await httpsRequest({ port, path: '/validate', ca: ca.certPem, body: plainPodReview() })
+  t.equal(ok.status, 200, 'a real client still gets through')
+  // The deadline ends with the handshake: a connection that finished it is not cut later.
+  const kept = await openTls(port, ca.certPem)
+  t.teardown(() => kept.destroy())
+  await new Promise((r) => setTimeout(r, 3 * limits.tlsHandshakeTimeoutMs))
+  const body = plainPodReview()
+  kept.write(
+    `POST /validate HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
+  )
+  let answer = ''
+  kept.on('data', (d: Buffer) => (answer += d.toString()))
+  await new Promise((r) => kept.once('close', r))
+  t.match(answer, /^HTTP\/1\.1 200 /)
+})
+
+t.test('connections beyond the cap are closed at accept', async (t) => {
+  const { port, ca } = await listenApp(t, handle, { limits: { ...LIMITS, maxConnections: 2 } })
+  const held = await Promise.all([0, 1].map(() => openTls(port, ca.certPem)))
+  t.teardown(() => held.forEach((s) => s.destroy()))
+  await t.rejects(
+    openTls(port, ca.certPem),
+    { code: /^(ECONNRESET|EPIPE)$|/ },
+    'a third is refused',
+  )
+  held[0]!.destroy()
+  await new Promise((r) => held[0]!.once('close', r))
+  await retryUntil(
+    async () =>
+      (await httpsRequest({ port, path: '/validate', ca: ca.certPem, body: plainPodReview() }))
+        .status === 200,
+  )
+  t.pass('a slot freed is a connection served')
+})
+
+// Issue 11 #9: AEAD only, and a key pair reload keeps the policy.
+t.test('TLS 1.2 offers only AEAD suites, before and after a key pair reload', async (t) => {
+  const { app, port, ca, pair } = await listenApp(t, handle)
+  const tls12 = (ciphers: string) => openTls(port, ca.certPem, { maxVersion: 'TLSv1.2', ciphers })
+  for (const round of ['first pair', 'after setSecureContext']) {
+    for (const weak of [
+      'ECDHE-RSA-AES128-SHA',
+      'ECDHE-ECDSA-AES128-SHA',
+      'ECDHE-ECDSA-AES256-SHA384',
+      'AES128-SHA256',
+      'AES128-GCM-SHA256',
+    ]) {
+      await t.rejects(tls12(weak), {}, `${weak} refused (${round})`)
+    }
+    const good = await tls12('ECDHE-ECDSA-AES128-GCM-SHA256:ECDHE-RSA-AES128-GCM-SHA256')
+    t.match(good.getCipher().name, /GCM/, round)
+    good.destroy()
+    app.server.setSecureContext({ key: pair.keyPem, cert: pair.certPem })
+  }
+})
+
+t.test('an unknown path is echoed cut, not whole', async (t) => {
+  const { port, ca } = await listenApp(t, handle)
+  const res = await httpsRequest({ port, path: `/${'p'.repeat(8000)}`, ca: ca.certPem, body: '{}' })
+  t.equal(res.status, 404)
+  t.ok(res.text.length < 400, `${res.text.length} bytes`)
+  const media = await httpsRequest({
+    port,
+    path: '/validate',
+    ca: ca.certPem,
+    body: '{}',
+    headers: { 'content-type': `text/${'x'.repeat(8000)}` },
+  })
+  t.equal(media.status, 415)
+  t.ok(media.text.length < 400, `${media.text.length} bytes`)
+})
+
+/** Resolves with the bytes received once the server closes the socket. */
+function closedAfter(socket: Socket): Promise<number> {
+  return new Promise((resolve) => {
+    let bytes = 0
+    socket.on('data', (d: Buffer) => (bytes += d.length))
+    socket.on('error', () => {})
+    socket.on('close', () => resolve(bytes))
+  })
+}
+
+/** A finished TLS handshake (or its error). */
+function openTls(
+  port: number,
+  ca: string,
+  extra: Partial<ConnectionOptions> = {},
+): Promise<ReturnType<typeof connect>> {
+  return new Promise((resolve, reject) => {
+    const socket = connect({ host: '127.0.0.1', port, ca, servername: 'localhost', ...extra }, () =>
+      resolve(socket),
+    )
+    socket.once('error', reject)
+    socket.once('close', () =>
+      reject(Object.assign(new Error('closed before the handshake'), { code: 'ECONNRESET' })),
+    )
+  })
+}
+
+async function retryUntil(check: () => Promise<boolean>): Promise<void> {
+  for (;;) {
+    if (await check().catch(() => false)) return
+    await new Promise((r) => setTimeout(r, 50))
+  }
+}

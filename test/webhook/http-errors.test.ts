@@ -65,3 +65,32 @@ t.test('parseJsonBody: the JSON, or what is wrong with it', async (t) => {
   )
   t.same(parseJsonBody('["__proto__"]'), ['__proto__'])
 })
+
+// Issue 11 #10: depth is bounded before any recursion; escaped __proto__ is still __proto__.
+t.test('deep bodies are refused by a scan, never by a stack overflow', async (t) => {
+  const deep = (n: number, inner: string) => `${'{"a":'.repeat(n)}${inner}${'}'.repeat(n)}`
+  for (const n of [129, 4_350, 100_000]) {
+    t.throws(() => parseJsonBody(deep(n, '{"__proto__":{}}')), {
+      code: 'MN_ERR_HTTP_BAD_BODY',
+      message: /nested \d+ levels deep; at most 128 are accepted/,
+    })
+  }
+  t.same(parseJsonBody(deep(127, '1')) !== undefined, true, '128 levels parse')
+  t.throws(() => parseJsonBody(`[${'['.repeat(200)}`), { message: /nested 201 levels/ })
+  // Brackets inside strings do not count.
+  t.same(parseJsonBody(JSON.stringify({ s: '[[[['.repeat(100) })), { s: '[[[['.repeat(100) })
+})
+
+t.test('__proto__ is refused however it is spelled, at any accepted depth', async (t) => {
+  const bodies = [
+    '{"__proto__":{"admin":true}}',
+    '{"\\u005f_proto__":{"admin":true}}',
+    '{"\\u005f\\u005f\\u0070roto__":1}',
+    `${'{"a":'.repeat(120)}{"\\u005f_proto__":1}${'}'.repeat(120)}`,
+    '[[{"x":[{"__proto__":null}]}]]',
+  ]
+  for (const body of bodies) {
+    t.throws(() => parseJsonBody(body), { message: /the key "__proto__" is not allowed/ }, body)
+  }
+  t.same(parseJsonBody('{"\\u0061":"__proto__"}'), { a: '__proto__' }, 'as a value it is fine')
+})

@@ -131,3 +131,37 @@ t.test('a state without watch counters exports no per-resource series', async (t
   t.notMatch(text, 'multinet_watch_stale_seconds{')
   t.match(text, 'multinet_policy_errors 0')
 })
+
+// Issue 11 #7: labels come from closed sets, whatever the client writes.
+t.test('client-chosen resources, subresources, codes and rules map to "other"', async (t) => {
+  const m = new WebhookMetrics()
+  for (let i = 0; i < 200; i++) {
+    m.observeAdmission(
+      outcome({
+        resource: `r${i}-${'x'.repeat(1000)}`,
+        subResource: i % 2 ? `s${i}` : undefined,
+        operation: `OP${i}`,
+        allowed: false,
+        deniedBy: [`rule-${i}`],
+        audits: Array.from({ length: 50 }, (_, j) => `audit-${j}-${'y'.repeat(100)}`),
+      }),
+      0.001,
+    )
+    m.observeError(`MN_ERR_MADE_UP_${i}`)
+  }
+  m.observeAdmission(outcome({ resource: 'pods', subResource: 'weird' }), 0.001)
+  const text = await m.registry.metrics()
+  t.match(
+    text,
+    'multinet_admission_requests_total{endpoint="validate",resource="other",operation="other",decision="deny"} 100',
+  )
+  t.match(text, 'resource="other/other",operation="other",decision="deny"} 100')
+  t.match(text, 'resource="pods/other",operation="CREATE",decision="allow"} 1')
+  t.match(text, 'multinet_admission_denials_total{rule="other"} 200')
+  t.match(text, 'multinet_http_errors_total{code="other"} 200')
+  t.notMatch(text, /x{100}|r199|MADE_UP/)
+  const audits = text.split('\n').filter((l) => l.startsWith('multinet_admission_audits_total{'))
+  t.equal(audits.length, 20, 'at most 20 audit rules per request')
+  t.ok(audits.every((l) => /rule="[^"]{1,63}"/.test(l)))
+  t.ok(text.length < 20_000, `exposition is ${text.length} bytes`)
+})
