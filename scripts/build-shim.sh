@@ -5,10 +5,12 @@
 # bundle is not compiled on every start); postject injects the blob into a copy of this node
 # binary. Idempotent (rebuilds every time, into a temp dir, then renames); fails loudly. The
 # output path is the last line on stdout.
+#
+# Usage: scripts/build-shim.sh [OUT_DIR]   (default dist/shim; the tests build into a temp dir)
 set -euo pipefail
 
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
-out_dir="$root/dist/shim"
+out_dir=$(mkdir -p "${1:-$root/dist/shim}" && cd "${1:-$root/dist/shim}" && pwd)
 out="$out_dir/multinet-cni"
 esbuild="$root/node_modules/.bin/esbuild"
 postject="$root/node_modules/.bin/postject"
@@ -17,7 +19,6 @@ for tool in "$esbuild" "$postject"; do
   [[ -x $tool ]] || { echo "build-shim: $tool missing (run npm ci)" >&2; exit 1; }
 done
 
-mkdir -p "$out_dir"
 work=$(mktemp -d "$out_dir/.build.XXXXXX")
 trap 'rm -rf "$work"' EXIT
 
