@@ -40,3 +40,24 @@ t.test('errors are serialized with type, message and stack', async (t) => {
   t.equal(line.err.message, 'boom')
   t.match(line.err.stack, /boom/)
 })
+
+// Issue 11 #6: no log line longer than 16 KiB, whatever a caller passes.
+t.test('a line over 16 KiB is replaced by a short valid line that says so', async (t) => {
+  const out = captureStream()
+  const log = createLogger({ level: 'info', component: 'webhook', destination: out.stream })
+  log.info({ reasons: Array.from({ length: 20_000 }, (_, i) => `problem ${i}`) }, 'denied')
+  log.warn({ name: 'n'.repeat(5_000_000) }, 'big')
+  log.info({ small: true }, 'fine')
+  const lines = out.text().trim().split('\n')
+  t.equal(lines.length, 3)
+  for (const l of lines) t.ok(Buffer.byteLength(l) <= 16 * 1024, `${l.length} bytes`)
+  const [cut, big, fine] = lines.map((l) => JSON.parse(l) as Record<string, unknown>)
+  t.match(cut, { level: 'info', component: 'webhook', msg: 'log line cut', limit: 16384 })
+  t.ok((cut!.bytes as number) > 200_000)
+  t.match(
+    cut!.head,
+    /^\{"level":"info","time":"[^"]+","component":"webhook","reasons":\["problem 0"/,
+  )
+  t.match(big, { level: 'warn', msg: 'log line cut' })
+  t.match(fine, { small: true, msg: 'fine' })
+})
