@@ -39,7 +39,7 @@ export function isCniError(err: unknown): err is CniError {
  */
 export function delegateError(network: string, what: string, err: unknown): CniError {
   const pluginCode = field(err, 'code')
-  const plugin = field(err, 'plugin') ?? field(err, 'type')
+  const plugin = field(err, 'pluginType')
   const by = typeof plugin === 'string' && plugin !== '' ? ` (plugin ${plugin})` : ''
   const code = typeof pluginCode === 'number' ? ` [plugin code ${pluginCode}]` : ''
   const details = field(err, 'details')

@@ -22,7 +22,13 @@ import { parseCniArgs, podArgsOf, requirePodArgs, type CniArgPairs } from './cni
 import { CniError, delegateError } from './cni-error.js'
 import { applyDefaultRoute, rewriteRoutes } from './default-route.js'
 import type { OperationDeps, PodInfo } from './deps.js'
-import { buildPlan, networkNameOf, type Plan, type PlannedAttachment } from './plan.js'
+import {
+  buildPlan,
+  MAX_DELETE_ATTEMPTS,
+  networkNameOf,
+  type Plan,
+  type PlannedAttachment,
+} from './plan.js'
 import { checkContainerId } from './plan-store.js'
 import { CNI_ERROR_CODES, type CniEnv } from './protocol.js'
 import { resolveNetwork, type ResolveContext } from './resolve.js'
@@ -255,16 +261,30 @@ export class Operations {
     }
   }
 
-  /** DEL every attachment that got past `planned`, in reverse; keep the plan on any failure. */
+  /**
+   * DEL every attachment that got past `planned`, in reverse. The plan is kept when a DEL of an
+   * attachment that was (or may have been) attached fails, for the runtime's retry; a DEL
+   * failure of an attachment whose ADD failed is only logged (some plugins cannot DEL what they
+   * never finished: macvlan with a missing master), as is everything after MAX_DELETE_ATTEMPTS.
+   */
   private async teardown(plan: Plan, netns: string, log: Logger): Promise<void> {
     const failures: string[] = []
     for (const a of [...plan.attachments].reverse()) {
       if (a.state === 'planned') continue
+      const wasFailed = a.state === 'failed'
       try {
         await this.delOne(plan, a, netns)
         log.info({ network: a.network, ifName: a.ifName }, 'detached')
       } catch (err) {
-        failures.push(delegateError(`${a.network}@${a.ifName}`, 'deleting', err).message)
+        const message = delegateError(`${a.network}@${a.ifName}`, 'deleting', err).message
+        if (wasFailed) {
+          log.warn(
+            { network: a.network, ifName: a.ifName, err: messageOf(err) },
+            'DEL of an attachment whose ADD failed also failed; not retried',
+          )
+          continue
+        }
+        failures.push(message)
         log.error({ network: a.network, ifName: a.ifName, err: messageOf(err) }, 'DEL failed')
       }
     }
@@ -272,10 +292,19 @@ export class Operations {
       await this.deps.store.remove(plan.containerId)
       return
     }
+    plan.deleteAttempts = (plan.deleteAttempts ?? 0) + 1
+    if (plan.deleteAttempts >= MAX_DELETE_ATTEMPTS) {
+      log.error(
+        { attempts: plan.deleteAttempts, failures },
+        'DEL keeps failing; giving up and dropping the plan (resources of these networks may leak)',
+      )
+      await this.deps.store.remove(plan.containerId)
+      return
+    }
     await this.deps.store.write(plan)
     throw new CniError(
       CNI_ERROR_CODES.delegateFailed,
-      `${failures.length} delegate DEL(s) failed; the plan is kept for the retry: ${failures.join('; ')}`,
+      `${failures.length} delegate DEL(s) failed; the plan is kept for the retry (attempt ${plan.deleteAttempts} of ${MAX_DELETE_ATTEMPTS}): ${failures.join('; ')}`,
     )
   }
 

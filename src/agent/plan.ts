@@ -52,7 +52,16 @@ export interface Plan {
   readonly cniVersion: string
   readonly createdAt: string
   readonly attachments: PlannedAttachment[]
+  /** DELs that failed so far; past MAX_DELETE_ATTEMPTS the plan is dropped (no endless loop). */
+  deleteAttempts?: number
 }
+
+/**
+ * A delegate whose DEL keeps failing (its master NIC was removed, its plugin binary is gone)
+ * would keep the sandbox from ever being deleted; after this many failed DELs the agent gives
+ * up, logs what may leak, and lets the runtime finish.
+ */
+export const MAX_DELETE_ATTEMPTS = 5
 
 /** A network ready to plan: its selection and its CNI config with the NAD's decisions applied. */
 export interface ResolvedNetwork {
