@@ -1,4 +1,5 @@
-import { errorsOf, warning } from '../spec/finding.js'
+import { error, errorsOf, warning } from '../spec/finding.js'
+import { messageOf } from '../errors.js'
 import { mutatePod } from '../mutation/mutate-pod.js'
 import { field, metadataOf, stringField } from '../spec/object.js'
 import type { AdmissionOptions } from './options.js'
@@ -6,7 +7,7 @@ import { immutableNetworksGuard, networkStatusGuard } from './pod-guards.js'
 import { applyDecisions, readPodNetworks, resolveNads, subjectOf } from './pod-networks.js'
 import type { AdmissionRequest } from './review.js'
 import { EMPTY_VERDICT, type Verdict } from './respond.js'
-import { networkKey } from '../spec/types.js'
+import { ANNOTATIONS, networkKey } from '../spec/types.js'
 import type { ClusterState } from './state.js'
 
 export type Endpoint = 'validate' | 'mutate'
@@ -47,13 +48,33 @@ async function reviewPodCreate(
   const spec = field(pod, 'spec')
   // A namespace created a moment ago may not have reached the cache: its labels decide
   // tenants and namespace-selector rules, so look it up rather than decide without them.
-  const labels = state.namespaceLabels(namespace) ?? (await state.fetchNamespaceLabels(namespace))
+  let labels = state.namespaceLabels(namespace)
+  let namespaceFailure: string | undefined
+  if (labels === undefined) {
+    try {
+      labels = await state.fetchNamespaceLabels(namespace)
+    } catch (err) {
+      namespaceFailure = messageOf(err)
+    }
+  }
   const subject = subjectOf(namespace, labels, meta.labels, stringField(spec, 'serviceAccountName'))
   const policy = state.policy()
   const tenant = policy.tenantFor(subject)
   const nets = readPodNetworks(meta.annotations, namespace, tenant)
   const findings = [...(endpoint === 'validate' ? networkStatusGuard(req, options) : [])]
   findings.push(...nets.findings)
+  if (namespaceFailure !== undefined && nets.requested.length > 0) {
+    // Deciding with the name alone could let a deny rule or a locked tenant that selects
+    // namespaces by label miss: refuse, and say that it is a lookup problem, not the pod's.
+    findings.push(
+      error(
+        'pod.lookup-failed',
+        'metadata.namespace',
+        `could not read the labels of namespace ${namespace}: ${namespaceFailure}; the access policy selects namespaces by label, so the pod's networks cannot be decided (retry; if it persists, an admin should check the webhook's access to the API server)`,
+      ),
+    )
+    return { ...EMPTY_VERDICT, findings }
+  }
   if (labels === undefined && nets.requested.length > 0) {
     findings.push(
       warning(
@@ -69,11 +90,17 @@ async function reviewPodCreate(
 
   const resolved = await resolveNads(nets.requested, state)
   findings.push(...resolved.findings)
-  const refs = nets.requested.map((r) => ({
-    namespace: r.namespace,
-    name: r.name,
-    labels: resolved.nads.get(networkKey(r))?.labels ?? {},
-  }))
+  const refs = nets.requested.map((r) => {
+    const nad = resolved.nads.get(networkKey(r))
+    // Policy network selectors see the NAD's labels and its physical network.
+    const physical = nad?.annotations[ANNOTATIONS.physicalNetwork]
+    return {
+      namespace: r.namespace,
+      name: r.name,
+      labels: nad?.labels ?? {},
+      ...(physical === undefined ? {} : { physicalNetwork: physical }),
+    }
+  })
   const decided = applyDecisions(nets.requested, policy.decide(subject, refs))
   // Warnings of the policy are shown once, by the validating endpoint.
   findings.push(

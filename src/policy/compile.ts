@@ -3,10 +3,12 @@
  * network index, tenants filed by namespace. Built once per policy change; `decide` then costs
  * a few map lookups per network plus the rules that could apply to it.
  */
-import { error, type Finding } from '../spec/finding.js'
+import { error, warning, type Finding } from '../spec/finding.js'
 import {
+  compileAdmin,
   compileRule,
   compileTenant,
+  type CompiledAdmin,
   type CompiledRule,
   type CompiledTenant,
 } from './compiled-rules.js'
@@ -14,6 +16,7 @@ import { decideNetwork, type DecisionContext } from './decide.js'
 import { clashMessage, inMergeOrder, type Definition, type NamedPolicyDocument } from './merge.js'
 import { NetworkIndex } from './network-index.js'
 import { POLICY_DATA_KEY, type PolicyDocument } from './document.js'
+import { withLine } from './lines.js'
 import type { CompiledPolicy, Decision, NetworkRef, Subject, TenantAssignment } from './types.js'
 
 /** Where no policy says otherwise (OpenShift's globalNamespaces default). */
@@ -25,6 +28,7 @@ export function compilePolicy(
   const ordered = inMergeOrder(docs)
   const rules: CompiledRule[] = []
   const tenants: CompiledTenant[] = []
+  const admins: CompiledAdmin[] = []
   const findings: Finding[] = []
   const defined = new Map<string, Definition>()
   let globals: string[] | undefined
@@ -41,9 +45,8 @@ export function compilePolicy(
         return true
       }
       const path = `configmap/${name}: ${POLICY_DATA_KEY}: ${def.at}.name`
-      findings.push(
-        error('policy.invalid', path, `${clashMessage(def, earlier)}; this one is ignored`),
-      )
+      const message = `${clashMessage(def, earlier)}; this one is ignored`
+      findings.push(error('policy.invalid', path, withLine(message, document, def.at)))
       return false
     }
     document.rules?.forEach((rule, i) => {
@@ -56,7 +59,13 @@ export function compilePolicy(
         tenants.push(compileTenant(tenant, seq++, name, mode))
       }
     })
+    document.admins?.forEach((admin, i) => {
+      if (claim({ kind: 'admin', name: admin.name, source: name, at: `admins[${i}]` })) {
+        admins.push(compileAdmin(admin, seq++, name))
+      }
+    })
   }
+  findings.push(...unknownJoins(tenants))
   const globalNamespaces = [...new Set(globals ?? DEFAULT_GLOBAL_NAMESPACES)]
   return new IndexedPolicy(
     ordered,
@@ -64,7 +73,24 @@ export function compilePolicy(
     globalNamespaces,
     rules,
     tenants,
+    admins,
     findings,
+  )
+}
+
+/** A join names a tenant that no ConfigMap defines: it joins nothing (said, not refused). */
+function unknownJoins(tenants: readonly CompiledTenant[]): Finding[] {
+  const known = new Set(tenants.map((t) => t.name))
+  return tenants.flatMap((t) =>
+    t.joins
+      .filter((j) => !known.has(j))
+      .map((j) =>
+        warning(
+          'policy.invalid',
+          `configmap/${t.source}: ${POLICY_DATA_KEY}: tenant ${t.name}`,
+          `joins tenant "${j}", which no policy ConfigMap defines; it joins nothing until one does`,
+        ),
+      ),
   )
 }
 
@@ -72,6 +98,8 @@ class IndexedPolicy implements CompiledPolicy {
   private readonly index = new NetworkIndex<CompiledRule>()
   private readonly tenantsByNamespace = new Map<string, CompiledTenant[]>()
   private readonly otherTenants: CompiledTenant[] = []
+  /** For each tenant (by seq), the tenants it joins that exist, in the order it names them. */
+  private readonly joined = new Map<number, CompiledTenant[]>()
   private readonly ctx: DecisionContext
 
   constructor(
@@ -80,8 +108,14 @@ class IndexedPolicy implements CompiledPolicy {
     readonly globalNamespaces: readonly string[],
     rules: readonly CompiledRule[],
     tenants: readonly CompiledTenant[],
+    admins: readonly CompiledAdmin[],
     readonly findings: readonly Finding[],
   ) {
+    const byName = new Map(tenants.map((t) => [t.name, t]))
+    for (const tenant of tenants) {
+      const list = tenant.joins.flatMap((j) => byName.get(j) ?? [])
+      if (list.length > 0) this.joined.set(tenant.seq, list)
+    }
     for (const rule of rules) this.index.add(rule, rule.networks)
     for (const tenant of tenants) {
       if (!tenant.exactNamespaces) {
@@ -95,7 +129,7 @@ class IndexedPolicy implements CompiledPolicy {
       }
     }
     const globalSet = new Set(globalNamespaces)
-    this.ctx = { globalNamespaces, isGlobal: (ns) => globalSet.has(ns) }
+    this.ctx = { globalNamespaces, isGlobal: (ns) => globalSet.has(ns), admins }
   }
 
   /** The first tenant in merge order whose namespaces include the subject's. */
@@ -114,8 +148,9 @@ class IndexedPolicy implements CompiledPolicy {
 
   decide = (subject: Subject, networks: readonly NetworkRef[]): Decision[] => {
     const tenant = this.tenantOf(subject)
+    const joined = tenant ? (this.joined.get(tenant.seq) ?? []) : []
     return networks.map((ref) =>
-      decideNetwork(this.ctx, subject, ref, this.index.lookup(ref), tenant),
+      decideNetwork(this.ctx, subject, ref, this.index.lookup(ref), tenant, joined),
     )
   }
 

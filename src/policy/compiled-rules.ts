@@ -3,15 +3,16 @@
  * (rule, else document, else enforce), and where each came from for messages.
  */
 import { networkKey } from '../spec/types.js'
-import type { NetworkMatch, PolicyRule, PolicyTenant } from './document.js'
+import type { NetworkMatch, PolicyAdmin, PolicyRule, PolicyTenant, RuleAction } from './document.js'
 import { hasGlob } from './glob.js'
+import { compileNetworkMatch } from './network-index.js'
 import {
   compileNamespaceMatch,
   compileSubjectMatch,
   type NamespacePredicate,
   type SubjectPredicate,
 } from './subject-match.js'
-import type { Mode, TenantAssignment } from './types.js'
+import type { Mode, NetworkRef, TenantAssignment } from './types.js'
 
 export interface CompiledRule {
   /** Position in merge order (ConfigMap name, then place in the document). */
@@ -19,7 +20,10 @@ export interface CompiledRule {
   readonly name: string
   /** The ConfigMap that holds the rule. */
   readonly source: string
-  readonly action: 'allow' | 'deny'
+  /** As written: `allow` and `reserve` have the same effect, and messages use the written word. */
+  readonly action: RuleAction
+  /** What the rule does: refuse, allow without reserving, or allow and reserve. */
+  readonly effect: 'deny' | 'grant' | 'reserve'
   readonly mode: Mode
   readonly description?: string
   readonly networks: NetworkMatch
@@ -37,6 +41,19 @@ export interface CompiledTenant {
   readonly matches: NamespacePredicate
   /** The namespaces named exactly, when that is the whole condition (an index key). */
   readonly exactNamespaces?: readonly string[]
+  /** Names of the tenants whose networks this tenant's pods may also use. */
+  readonly joins: readonly string[]
+}
+
+export interface CompiledAdmin {
+  readonly seq: number
+  readonly name: string
+  readonly source: string
+  readonly description?: string
+  /** Admin namespaces: their pods may use every network. */
+  readonly namespaces?: NamespacePredicate
+  /** Networks open to every pod, locked tenants included. */
+  readonly networks?: (ref: NetworkRef) => boolean
 }
 
 export function compileRule(
@@ -45,12 +62,15 @@ export function compileRule(
   source: string,
   docMode: Mode,
 ): CompiledRule {
+  const effect = rule.action === 'allow' ? 'reserve' : rule.action
   return {
     seq,
     name: rule.name,
     source,
     action: rule.action,
-    mode: rule.mode ?? docMode,
+    effect,
+    // A grant only allows: it is always in force (validation refuses warn or audit on one).
+    mode: effect === 'grant' ? 'enforce' : (rule.mode ?? docMode),
     ...(rule.description === undefined ? {} : { description: rule.description }),
     networks: rule.networks,
     subject: compileSubjectMatch(rule.from),
@@ -79,5 +99,17 @@ export function compileTenant(
     networkKeys: new Set(networks.map(networkKey)),
     matches: compileNamespaceMatch(tenant.namespaces),
     ...(exact ? { exactNamespaces: names } : {}),
+    joins: [...new Set(tenant.joins ?? [])],
+  }
+}
+
+export function compileAdmin(admin: PolicyAdmin, seq: number, source: string): CompiledAdmin {
+  return {
+    seq,
+    name: admin.name,
+    source,
+    ...(admin.description === undefined ? {} : { description: admin.description }),
+    ...(admin.namespaces ? { namespaces: compileNamespaceMatch(admin.namespaces) } : {}),
+    ...(admin.networks ? { networks: compileNetworkMatch(admin.networks) } : {}),
   }
 }

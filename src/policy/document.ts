@@ -33,6 +33,8 @@ export interface NetworkMatch {
   readonly names?: readonly string[]
   /** Labels of the NetworkAttachmentDefinition. */
   readonly selector?: LabelSelector
+  /** The NAD's physical network (annotation `multinet.io/physical-network`), exact names. */
+  readonly physicalNetworks?: readonly string[]
 }
 
 /** Namespaces by name (with `*` globs) and/or by their labels. */
@@ -49,10 +51,17 @@ export interface SubjectMatch {
   readonly serviceAccounts?: readonly string[]
 }
 
+/**
+ * What a rule does. `deny` refuses; `grant` allows without taking the networks from anyone;
+ * `reserve` allows and reserves the networks to the rule's pods; `allow` is the original
+ * spelling of `reserve` (same meaning, kept so that existing policies keep working).
+ */
+export type RuleAction = 'allow' | 'deny' | 'grant' | 'reserve'
+
 export interface PolicyRule {
   readonly name: string
   readonly description?: string
-  readonly action: 'allow' | 'deny'
+  readonly action: RuleAction
   /** Overrides the document's mode for this rule. */
   readonly mode?: Mode
   readonly networks: NetworkMatch
@@ -74,6 +83,23 @@ export interface PolicyTenant {
   readonly locked?: boolean
   /** How the lock is applied; overrides the document's mode. Injection always happens. */
   readonly mode?: Mode
+  /**
+   * Names of other tenants whose networks the pods of this tenant may also use (not injected).
+   * One way: to join two tenants both ways, each names the other. A lock covers the union.
+   */
+  readonly joins?: readonly string[]
+}
+
+/**
+ * Admin access (OpenShift's admin project): the pods of `namespaces` may attach to every
+ * network, and every pod, locked tenants included, may attach to `networks`. Deny rules still
+ * win over both. Always in force: an admin entry only allows, so it has no mode.
+ */
+export interface PolicyAdmin {
+  readonly name: string
+  readonly description?: string
+  readonly namespaces?: NamespaceMatch
+  readonly networks?: NetworkMatch
 }
 
 export interface PolicyDocument {
@@ -84,4 +110,5 @@ export interface PolicyDocument {
   readonly globalNamespaces?: readonly string[]
   readonly rules?: readonly PolicyRule[]
   readonly tenants?: readonly PolicyTenant[]
+  readonly admins?: readonly PolicyAdmin[]
 }

@@ -5,8 +5,9 @@
  * earlier rule). The webhook refuses a ConfigMap that would clash; the compiler keeps the
  * first definition if a clash got in anyway (created while the webhook was down).
  */
-import { error, type Finding } from '../spec/finding.js'
+import { error, warning, type Finding } from '../spec/finding.js'
 import { POLICY_DATA_KEY, type PolicyDocument } from './document.js'
+import { documentLine, withLine } from './lines.js'
 
 export interface NamedPolicyDocument {
   /** Name of the ConfigMap. */
@@ -20,7 +21,7 @@ export function inMergeOrder<T extends { readonly name: string }>(docs: readonly
 }
 
 export interface Definition {
-  readonly kind: 'rule' | 'tenant'
+  readonly kind: 'rule' | 'tenant' | 'admin'
   readonly name: string
   readonly source: string
   /** `rules[3]` */
@@ -41,7 +42,13 @@ export function definitionsOf(doc: NamedPolicyDocument): Definition[] {
     source: doc.name,
     at: `tenants[${i}]`,
   }))
-  return [...rules, ...tenants]
+  const admins = (doc.document.admins ?? []).map((a, i) => ({
+    kind: 'admin' as const,
+    name: a.name,
+    source: doc.name,
+    at: `admins[${i}]`,
+  }))
+  return [...rules, ...tenants, ...admins]
 }
 
 export function clashMessage(def: Definition, earlier: Definition): string {
@@ -69,12 +76,30 @@ export function policyConflicts(
     }
   }
   const findings: Finding[] = []
+  const tenants = new Set(
+    [...others.filter((d) => d.name !== candidate.name), candidate].flatMap((d) =>
+      (d.document.tenants ?? []).map((t) => t.name),
+    ),
+  )
+  candidate.document.tenants?.forEach((tenant, i) => {
+    tenant.joins?.forEach((joined, j) => {
+      if (tenants.has(joined)) return
+      const message = `tenant "${joined}" is not defined in any policy ConfigMap: the join has no effect until it is`
+      const line = documentLine(candidate.document, ['tenants', i, 'joins', j])
+      findings.push(
+        warning(
+          'policy.invalid',
+          `${POLICY_DATA_KEY}: tenants[${i}].joins[${j}]`,
+          line === undefined ? message : `${message} (line ${line})`,
+        ),
+      )
+    })
+  })
   for (const def of definitionsOf(candidate)) {
     const earlier = taken.get(`${def.kind}/${def.name}`)
     if (earlier) {
-      findings.push(
-        error('policy.invalid', `${POLICY_DATA_KEY}: ${def.at}.name`, clashMessage(def, earlier)),
-      )
+      const message = withLine(clashMessage(def, earlier), candidate.document, def.at)
+      findings.push(error('policy.invalid', `${POLICY_DATA_KEY}: ${def.at}.name`, message))
     }
   }
   return findings

@@ -4,7 +4,7 @@
  * to ask for without reading the policy.
  */
 import { networkKey } from '../spec/types.js'
-import type { CompiledRule, CompiledTenant } from './compiled-rules.js'
+import type { CompiledAdmin, CompiledRule, CompiledTenant } from './compiled-rules.js'
 import type { Mismatch } from './subject-match.js'
 import type { NetworkRef, Subject } from './types.js'
 
@@ -24,10 +24,35 @@ function withDescription(text: string, rule: CompiledRule): string {
 }
 
 export function allowedByRule(rule: CompiledRule): Outcome {
+  const how = rule.effect === 'grant' ? 'grants it to this pod' : 'allows it'
   return {
     allowed: true,
     rule: `rule/${rule.name}`,
-    reason: `rule ${q(rule.name)} in ${where(rule.source)} allows it`,
+    reason: `${rule.action} rule ${q(rule.name)} in ${where(rule.source)} ${how}`,
+  }
+}
+
+export function allowedByAdminNamespace(admin: CompiledAdmin, s: Subject): Outcome {
+  return {
+    allowed: true,
+    rule: `admin/${admin.name}`,
+    reason: `namespace ${q(s.namespace)} is an admin namespace of ${q(admin.name)} (${where(admin.source)}), which may use every network`,
+  }
+}
+
+export function allowedByAdminNetwork(admin: CompiledAdmin, ref: NetworkRef): Outcome {
+  return {
+    allowed: true,
+    rule: `admin/${admin.name}`,
+    reason: `admin entry ${q(admin.name)} (${where(admin.source)}) opens ${net(ref)} to every pod`,
+  }
+}
+
+export function allowedByJoin(t: CompiledTenant, joined: CompiledTenant): Outcome {
+  return {
+    allowed: true,
+    rule: `tenant/${t.name}`,
+    reason: `it is a network of tenant ${q(joined.name)}, which tenant ${q(t.name)} joins (${where(t.source)})`,
   }
 }
 
@@ -65,7 +90,7 @@ export function deniedByLock(t: CompiledTenant, ref: NetworkRef, s: Subject): Ou
     allowed: false,
     rule: `tenant/${t.name}`,
     reason: `namespace ${q(s.namespace)} belongs to tenant ${q(t.name)} (${where(t.source)}), which is locked to its own networks (${own})`,
-    hint: `ask an admin to add ${net(ref)} to the networks of tenant ${q(t.name)} in ${where(t.source)}`,
+    hint: `ask an admin to add ${net(ref)} to the networks of tenant ${q(t.name)} in ${where(t.source)}, to have the tenant join the tenant that owns it, or to open it to every pod in an admin entry`,
   }
 }
 
@@ -77,7 +102,7 @@ export function reservedByRule(
   ref: NetworkRef,
   s: Subject,
 ): Outcome {
-  const also = others > 0 ? ` and ${others} other allow rule${others > 1 ? 's' : ''}` : ''
+  const also = others > 0 ? ` and ${others} other reserving rule${others > 1 ? 's' : ''}` : ''
   const account = `${s.namespace}/${s.serviceAccount}`
   const failed: Record<Mismatch, string> = {
     namespace: `namespace ${q(s.namespace)} is not among its namespaces`,
@@ -93,7 +118,7 @@ export function reservedByRule(
     allowed: false,
     rule: `rule/${first.name}`,
     reason: withDescription(
-      `the network is reserved by allow rule ${q(first.name)} in ${where(first.source)}${also}, and ${failed[mismatch]}`,
+      `the network is reserved by ${first.action} rule ${q(first.name)} in ${where(first.source)}${also}, and ${failed[mismatch]}`,
       first,
     ),
     hint: hints[mismatch],
@@ -110,6 +135,6 @@ export function deniedByIsolation(
     allowed: false,
     rule: 'isolation',
     reason: `the pod is in namespace ${q(s.namespace)} and the network in namespace ${q(ref.namespace)}, which is not a global namespace (global: ${listed})`,
-    hint: `ask an admin to add an allow rule for namespace ${q(s.namespace)} and network ${net(ref)} to a policy ConfigMap, or to add ${q(ref.namespace)} to globalNamespaces`,
+    hint: `ask an admin to add a grant rule for namespace ${q(s.namespace)} and network ${net(ref)} to a policy ConfigMap, or to add ${q(ref.namespace)} to globalNamespaces`,
   }
 }

@@ -4,6 +4,7 @@
  *   - an exact `namespace/name`                      -> by network
  *   - an exact namespace with a name glob             -> by namespace and name prefix
  *   - a namespace glob with a literal prefix (`team-*`) -> by namespace prefix
+ *   - no names, physical networks                     -> by physical network
  *   - no names, a selector that requires a label value -> by label key and value
  *   - anything else (`*` namespaces, bare Exists)      -> always tried
  * The literal text before a `*` is a prefix key: a lookup tries each prefix of the network's
@@ -35,9 +36,12 @@ function listIn<K, V>(map: Map<K, V[]>, key: K): V[] {
 export function compileNetworkMatch(m: NetworkMatch): (ref: NetworkRef) => boolean {
   const names: PairMatcher[] | undefined = m.names?.map(compilePair)
   const selector: LabelPredicate | undefined = m.selector && compileSelector(m.selector)
+  const physical = m.physicalNetworks && new Set(m.physicalNetworks)
   return (ref) =>
     (!names || names.some((n) => matchPair(n, ref.namespace, ref.name))) &&
-    (!selector || selector(ref.labels))
+    (!selector || selector(ref.labels)) &&
+    // A NAD without a physical network (or one the webhook does not know) matches none.
+    (!physical || (ref.physicalNetwork !== undefined && physical.has(ref.physicalNetwork)))
 }
 
 export class NetworkIndex<T extends Indexed> {
@@ -46,6 +50,7 @@ export class NetworkIndex<T extends Indexed> {
   private readonly byNamePrefix = new Map<string, Filed<T>[]>()
   private readonly byPrefix = new Map<string, Filed<T>[]>()
   private readonly byLabel = new Map<string, Map<string, Filed<T>[]>>()
+  private readonly byPhysical = new Map<string, Filed<T>[]>()
   private readonly always: Filed<T>[] = []
   private longestPrefix = 0
   private longestNamePrefix = 0
@@ -56,6 +61,11 @@ export class NetworkIndex<T extends Indexed> {
       // Once per bucket: a rule listing `a/x*` and `a/y*` is filed once under namespace `a`.
       const buckets = new Set(m.names.map((n) => this.bucketFor(compilePair(n))))
       for (const bucket of buckets) bucket.push(filed)
+      return
+    }
+    if (m.physicalNetworks) {
+      for (const physical of new Set(m.physicalNetworks))
+        listIn(this.byPhysical, physical).push(filed)
       return
     }
     const pairs = m.selector && requiredPairs(m.selector)
@@ -92,6 +102,7 @@ export class NetworkIndex<T extends Indexed> {
     }
     const limit = Math.min(this.longestPrefix, ref.namespace.length)
     for (let i = 1; i <= limit; i++) buckets.push(this.byPrefix.get(ref.namespace.slice(0, i)))
+    if (ref.physicalNetwork !== undefined) buckets.push(this.byPhysical.get(ref.physicalNetwork))
     if (this.byLabel.size > 0) {
       for (const [key, value] of Object.entries(ref.labels)) {
         buckets.push(this.byLabel.get(key)?.get(value))

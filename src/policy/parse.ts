@@ -7,6 +7,7 @@
 import { LineCounter, parseDocument } from 'yaml'
 import { error, errorsOf, warning, type Finding } from '../spec/finding.js'
 import { POLICY_DATA_KEY, type PolicyDocument } from './document.js'
+import { rememberLines } from './lines.js'
 import { formatPath, type Problem } from './path.js'
 import { closest, describe, schemaProblems } from './schema-validate.js'
 import { documentProblems } from './validate.js'
@@ -165,16 +166,19 @@ export function parsePolicyText(text: string): ParsedPolicyText {
   // Schema and semantic problems interleave in document order, as an admin reads the file.
   const located = [...schemaProblems(value), ...documentProblems(value)]
     .map((p) => ({ p, line: lineOf(p.path, doc, lines) }))
-    .sort((a, b) => (a.line ?? Infinity) - (b.line ?? Infinity))
+    .sort((a, b) => a.line - b.line)
   findings.push(...located.map(({ p, line }) => toFinding(p, line)))
   if (errorsOf(findings).length > 0) return { findings }
-  return { document: value as PolicyDocument, findings }
+  const document = value as PolicyDocument
+  // Checks after parsing (names clashing across ConfigMaps) name their line too.
+  rememberLines(document, (path) => lineOf(path, doc, lines))
+  return { document, findings }
 }
 
-function toFinding(p: Problem, line: number | undefined): Finding {
+function toFinding(p: Problem, line: number): Finding {
   const where = formatPath(p.path)
   const path = where === '' ? POLICY_DATA_KEY : `${POLICY_DATA_KEY}: ${where}`
-  const message = line === undefined ? p.message : `${p.message} (line ${line})`
+  const message = `${p.message} (line ${line})`
   return p.severity === 'error'
     ? error('policy.invalid', path, message)
     : warning('policy.invalid', path, message)

@@ -68,6 +68,7 @@ export const POLICY_SCHEMA = {
     },
     rules: { type: 'array', items: { $ref: '#/definitions/rule' } },
     tenants: { type: 'array', items: { $ref: '#/definitions/tenant' } },
+    admins: { type: 'array', items: { $ref: '#/definitions/admin' } },
   },
   definitions: {
     mode: MODE,
@@ -79,14 +80,14 @@ export const POLICY_SCHEMA = {
     },
     rule: {
       description:
-        'allow: the named networks are reserved to these pods; deny: these pods may not use them (deny wins).',
+        'grant: these pods may also use the networks; reserve (or allow): the networks are reserved to these pods; deny: these pods may not use them (deny wins).',
       type: 'object',
       additionalProperties: false,
       required: ['name', 'action', 'networks', 'from'],
       properties: {
         name: { $ref: '#/definitions/name' },
         description: { type: 'string' },
-        action: { enum: ['allow', 'deny'] },
+        action: { enum: ['allow', 'deny', 'grant', 'reserve'] },
         mode: { $ref: '#/definitions/mode' },
         networks: { $ref: '#/definitions/networkMatch' },
         from: { $ref: '#/definitions/subjectMatch' },
@@ -100,6 +101,10 @@ export const POLICY_SCHEMA = {
       properties: {
         names: stringList(PATTERNS.networkGlob, 'namespace/name patterns; any may match.'),
         selector: { $ref: '#/definitions/labelSelector' },
+        physicalNetworks: stringList(
+          PATTERNS.name,
+          'Physical networks (the NAD annotation multinet.io/physical-network); any may match.',
+        ),
       },
     },
     subjectMatch: {
@@ -143,6 +148,25 @@ export const POLICY_SCHEMA = {
         networks: { type: 'array', items: { $ref: '#/definitions/tenantNetwork' } },
         locked: { type: 'boolean' },
         mode: { $ref: '#/definitions/mode' },
+        joins: {
+          description:
+            'Other tenants whose networks the pods of this tenant may also use (one way; not injected).',
+          type: 'array',
+          items: { $ref: '#/definitions/name' },
+        },
+      },
+    },
+    admin: {
+      description:
+        'Admin access: pods of these namespaces may use every network; every pod may use these networks. Deny rules still win.',
+      type: 'object',
+      additionalProperties: false,
+      required: ['name'],
+      properties: {
+        name: { $ref: '#/definitions/name' },
+        description: { type: 'string' },
+        namespaces: { $ref: '#/definitions/namespaceMatch' },
+        networks: { $ref: '#/definitions/networkMatch' },
       },
     },
     tenantNetwork: {

@@ -23,6 +23,8 @@ export interface NetworkRef {
   readonly namespace: string
   readonly name: string
   readonly labels: Readonly<Record<string, string>>
+  /** The NAD's `multinet.io/physical-network` annotation; absent when unset or unknown. */
+  readonly physicalNetwork?: string
 }
 
 export interface Decision {
@@ -30,7 +32,9 @@ export interface Decision {
   readonly allowed: boolean
   /** How a refusal is applied: enforce denies, warn allows with a warning, audit only logs. */
   readonly mode: Mode
-  /** The rule that decided, e.g. `rule/storage-readers`, `isolation`, `tenant/acme`. */
+  /**
+   * What decided, e.g. `rule/storage-readers`, `isolation`, `tenant/acme`, `admin/ops`.
+   */
   readonly rule: string
   /** Why, in a sentence a user understands. */
   readonly reason: string

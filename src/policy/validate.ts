@@ -48,6 +48,15 @@ export function documentProblems(doc: unknown): Problem[] {
     problems.push(
       ...checkSelector(at(rule, 'from', 'pods', 'selector'), [...base, 'from', 'pods', 'selector']),
     )
+    const mode = at(rule, 'mode')
+    if (at(rule, 'action') === 'grant' && (mode === 'warn' || mode === 'audit')) {
+      problems.push(
+        problem(
+          [...base, 'mode'],
+          `a grant only adds access and is always in force; warn and audit apply to refusals (not "${mode}"): remove it`,
+        ),
+      )
+    }
   })
   problems.push(...duplicateNames(rules, 'rules', 'rule'))
   const tenants = listAt(doc, 'tenants')
@@ -57,8 +66,32 @@ export function documentProblems(doc: unknown): Problem[] {
       ...checkSelector(at(tenant, 'namespaces', 'selector'), [...base, 'namespaces', 'selector']),
     )
     problems.push(...checkInterfaces(listAt(tenant, 'networks'), [...base, 'networks']))
+    listAt(tenant, 'joins').forEach((joined, j) => {
+      if (joined === at(tenant, 'name')) {
+        problems.push(problem([...base, 'joins', j], 'a tenant cannot join itself'))
+      }
+    })
   })
   problems.push(...duplicateNames(tenants, 'tenants', 'tenant'))
+  const admins = listAt(doc, 'admins')
+  admins.forEach((admin, i) => {
+    const base: Path = ['admins', i]
+    if (isObj(admin) && admin.namespaces === undefined && admin.networks === undefined) {
+      problems.push(
+        problem(
+          base,
+          'must set at least one of namespaces (admin namespaces) or networks (open to every pod)',
+        ),
+      )
+    }
+    problems.push(
+      ...checkSelector(at(admin, 'namespaces', 'selector'), [...base, 'namespaces', 'selector']),
+    )
+    problems.push(
+      ...checkSelector(at(admin, 'networks', 'selector'), [...base, 'networks', 'selector']),
+    )
+  })
+  problems.push(...duplicateNames(admins, 'admins', 'admin'))
   return problems
 }
 

@@ -5,13 +5,17 @@
 import { isMap, isNode, isScalar, isSeq, type Document, type LineCounter } from 'yaml'
 import type { Path } from './path.js'
 
-/** The line of the key (or list item) at `path`, or of its nearest ancestor that exists. */
-export function lineOf(path: Path, doc: Document, lines: LineCounter): number | undefined {
+/**
+ * The line of the key (or list item) at `path`, or of its nearest ancestor that exists; a
+ * problem of the document itself (a missing `apiVersion`) is on the line where it starts.
+ */
+export function lineOf(path: Path, doc: Document, lines: LineCounter): number {
   for (let n = path.length; n > 0; n--) {
     const offset = offsetOf(doc, path.slice(0, n))
     if (offset !== undefined) return lines.linePos(offset).line
   }
-  return undefined
+  const start = isNode(doc.contents) ? doc.contents.range?.[0] : undefined
+  return lines.linePos(start ?? 0).line
 }
 
 function offsetOf(doc: Document, path: Path): number | undefined {

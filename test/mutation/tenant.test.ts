@@ -84,3 +84,44 @@ t.test('an interface name already in use is a denial', async (t) => {
     ],
   )
 })
+
+t.test('an injected network never takes a name a selection uses (own@net2)', async (t) => {
+  const selections = parseSelections('own@net2', 'ns1').elements
+  const overlay = new Overlay()
+  const r = planTenantNetworks(selections, [{ namespace: 't', name: 'acme-net' }], overlay)
+  t.same(r.findings, [], 'no clash: the injected network is not named net2')
+  t.same(r.summary, ['tenant network t/acme-net added as net3 (tenant policy)'])
+  const ops = diff(pod({ networks: 'own@net2' }), overlay).ops
+  t.same(JSON.parse(ops[0]?.value as string), [
+    { name: 'own', namespace: 'ns1', interface: 'net2' },
+    { name: 'acme-net', namespace: 't', interface: 'net3' },
+  ])
+  // What the webhook wrote must pass its own selection check (the validating webhook and
+  // reinvocation parse the patched annotation).
+  t.same(parseSelections(ops[0]?.value as string, 'ns1').findings, [])
+})
+
+t.test('an automatic name also skips the names the tenant gives its other networks', async (t) => {
+  const overlay = new Overlay()
+  const r = planTenantNetworks(
+    [],
+    [
+      { namespace: 't', name: 'a' },
+      { namespace: 't', name: 'b', interface: 'net1' },
+      { namespace: 't', name: 'c' },
+    ],
+    overlay,
+  )
+  t.same(r.findings, [])
+  t.same(r.summary, [
+    'tenant network t/a added as net2 (tenant policy)',
+    'tenant network t/b added as net1 (tenant policy)',
+    'tenant network t/c added as net3 (tenant policy)',
+  ])
+  const value = diff(pod(), overlay).ops[0]?.value as Record<string, string>
+  t.same(JSON.parse(value[NETS]!), [
+    { name: 'a', namespace: 't', interface: 'net2' },
+    { name: 'b', namespace: 't', interface: 'net1' },
+    { name: 'c', namespace: 't' },
+  ])
+})

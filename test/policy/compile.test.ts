@@ -101,8 +101,8 @@ t.test(
     t.ok(p.tenantFor(subject('ta')))
     t.equal(p.tenantFor(subject('tb')), undefined)
     t.same(p.findings?.map(formatFinding), [
-      'configmap/b: policy.yaml: rules[0].name: rule name "shared" is already defined in rules[0] of policy ConfigMap "a"; rule names must be unique across policy ConfigMaps; this one is ignored [policy.invalid]',
-      'configmap/b: policy.yaml: tenants[0].name: tenant name "t" is already defined in tenants[0] of policy ConfigMap "a"; tenant names must be unique across policy ConfigMaps; this one is ignored [policy.invalid]',
+      'configmap/b: policy.yaml: rules[0].name: rule name "shared" is already defined in rules[0] of policy ConfigMap "a"; rule names must be unique across policy ConfigMaps; this one is ignored (line 3) [policy.invalid]',
+      'configmap/b: policy.yaml: tenants[0].name: tenant name "t" is already defined in tenants[0] of policy ConfigMap "a"; tenant names must be unique across policy ConfigMaps; this one is ignored (line 5) [policy.invalid]',
     ])
   },
 )

@@ -20,7 +20,7 @@ t.test('isolation: own namespace and global namespaces only', async (t) => {
   )
   t.match(
     other!.hint,
-    /add an allow rule for namespace "a" and network "b\/x".*or to add "b" to globalNamespaces/,
+    /add a grant rule for namespace "a" and network "b\/x".*or to add "b" to globalNamespaces/,
   )
   const none = policyOf('globalNamespaces: []')
   t.match(none.decide(subject('a'), [net('default/x')])[0]?.reason, /\(global: none\)/)
@@ -33,7 +33,7 @@ t.test('an allow rule opens a network across namespaces', async (t) => {
   t.equal(verdict(p, subject('a'), net('infra/net')), 'allowed rule/share')
   t.equal(verdict(p, subject('team-x'), net('infra/net')), 'allowed rule/share')
   const [d] = p.decide(subject('a'), [net('infra/net')])
-  t.equal(d!.reason, 'rule "share" in ConfigMap "policy" allows it')
+  t.equal(d!.reason, 'allow rule "share" in ConfigMap "policy" allows it')
 })
 
 t.test(
@@ -69,13 +69,13 @@ ${rule('third', 'allow', '*/net', 'namespaces: { names: [c] }')}`)
     )
   const [d] = p.decide(subject('z'), [net('infra/net')])
   t.equal(d!.rule, 'rule/first')
-  t.match(d!.reason, /allow rule "first" in ConfigMap "policy" and 2 other allow rules,/)
+  t.match(d!.reason, /allow rule "first" in ConfigMap "policy" and 2 other reserving rules,/)
   const [one] = policyOf(`rules:
 ${rule('first', 'allow', 'infra/net', 'namespaces: { names: [a] }')}
 ${rule('second', 'allow', 'infra/*', 'namespaces: { names: [b] }')}`).decide(subject('z'), [
     net('infra/net'),
   ])
-  t.match(one!.reason, /and 1 other allow rule,/)
+  t.match(one!.reason, /and 1 other reserving rule,/)
 })
 
 t.test('refusal hints follow the condition the pod fails', async (t) => {
@@ -176,7 +176,7 @@ ${rule('no-globex-net', 'deny', 'tenants/globex-net', 'namespaces: { names: [glo
   )
   t.equal(
     d!.hint,
-    'ask an admin to add "default/x" to the networks of tenant "acme" in ConfigMap "policy"',
+    'ask an admin to add "default/x" to the networks of tenant "acme" in ConfigMap "policy", to have the tenant join the tenant that owns it, or to open it to every pod in an admin entry',
   )
   t.equal(
     verdict(p, subject('globex'), net('default/x')),

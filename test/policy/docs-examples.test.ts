@@ -52,7 +52,18 @@ t.test('the examples merge cleanly into one policy', async (t) => {
     })
   const merged = compilePolicy(docs)
   t.same(merged.findings, [])
-  t.same(merged.sources, ['10-nfv', '20-tenants', '30-storage', '40-lab', '50-rollout'])
+  t.same(merged.sources, [
+    '10-nfv',
+    '20-tenants',
+    '30-storage',
+    '40-lab',
+    '50-rollout',
+    '70-isolated',
+    '71-joined',
+    '72-admin',
+    '73-grants',
+    '74-physical',
+  ])
   t.same(merged.globalNamespaces, ['default', 'storage', 'shared', 'fabric'])
 })
 
@@ -76,7 +87,7 @@ t.test('NFV: control, data and management planes', async (t) => {
   )
   const [mon] = policy.decide(subject('monitoring'), [net('nfv-infra/mgmt')])
   t.same([mon!.rule, mon!.allowed], ['rule/nfv-mgmt', false])
-  t.match(mon!.reason, /and 1 other allow rule/)
+  t.match(mon!.reason, /and 1 other reserving rule/)
   t.equal(
     verdict(policy, subject('nfv-infra'), net('nfv-infra/control')),
     'enforce rule/nfv-control',
@@ -157,4 +168,102 @@ t.test('rolling a rule out: warn, then enforce', async (t) => {
   t.equal(verdict(policy, subject('ml'), net('fabric/gpu')), 'warn rule/gpu-fabric')
   t.equal(verdict(policy, subject('legacy'), net('legacy/vlan-100')), 'audit rule/legacy-vlan')
   t.equal(verdict(policy, subject('web'), net('legacy/vlan-100')), 'enforce isolation')
+})
+
+/** The three tenant examples together, as an administrator would apply them. */
+function tenantModel() {
+  const docs = ['tenants-isolated.yaml', 'tenants-joined.yaml', 'tenants-admin.yaml'].map((f) => {
+    const { name, document } = examplePolicy(f)
+    return { name, document }
+  })
+  const policy = compilePolicy(docs)
+  return { policy, docs }
+}
+
+const RED = { 'multinet.io/tenant': 'red' }
+const BLUE = { 'multinet.io/tenant': 'blue' }
+
+t.test('isolated tenants', async (t) => {
+  const { policy } = examplePolicy('tenants-isolated.yaml')
+  const red = subject('red-shop', { nsLabels: RED })
+  t.same(policy.tenantFor(red), {
+    tenant: 'red',
+    networks: [{ namespace: 'tenant-nets', name: 'red', interface: 'tenant0' }],
+    locked: true,
+  })
+  t.equal(verdict(policy, red, net('tenant-nets/red')), 'allowed tenant/red')
+  t.equal(verdict(policy, red, net('tenant-nets/blue')), 'enforce tenant/red')
+  t.equal(verdict(policy, red, net('default/lan')), 'enforce tenant/red')
+  const blue = subject('blue-crm', { nsLabels: BLUE })
+  t.equal(verdict(policy, blue, net('tenant-nets/red')), 'enforce tenant/blue')
+  t.equal(verdict(policy, subject('web'), net('tenant-nets/red')), 'enforce isolation')
+})
+
+t.test('joined tenants', async (t) => {
+  const { policy } = examplePolicy('tenants-joined.yaml')
+  const green = subject('green-app')
+  t.same(policy.tenantFor(green)?.networks, [{ namespace: 'tenant-nets', name: 'green' }])
+  t.equal(verdict(policy, green, net('tenant-nets/green')), 'allowed tenant/green')
+  t.equal(verdict(policy, green, net('tenant-nets/yellow')), 'allowed tenant/green')
+  const [joined] = policy.decide(green, [net('tenant-nets/yellow')])
+  t.match(joined!.reason, /a network of tenant "yellow", which tenant "green" joins/)
+  t.equal(verdict(policy, subject('yellow-db'), net('tenant-nets/green')), 'allowed tenant/yellow')
+  t.equal(verdict(policy, green, net('tenant-nets/red')), 'enforce tenant/green')
+  const reporting = subject('reporting')
+  t.equal(verdict(policy, reporting, net('tenant-nets/green')), 'allowed tenant/reporting')
+  t.equal(verdict(policy, reporting, net('tenant-nets/yellow')), 'enforce tenant/reporting')
+  t.same(policy.findings, [])
+})
+
+t.test('admin namespaces and networks open to every pod', async (t) => {
+  const { policy } = tenantModel()
+  t.same(policy.findings, [])
+  const ops = subject('ops')
+  t.equal(verdict(policy, ops, net('tenant-nets/red')), 'allowed admin/ops')
+  t.equal(verdict(policy, ops, net('tenant-nets/blue')), 'allowed admin/ops')
+  t.equal(verdict(policy, subject('monitoring'), net('tenant-nets/red')), 'allowed admin/ops')
+  t.equal(
+    verdict(policy, subject('monitoring'), net('tenant-nets/blue')),
+    'enforce rule/no-monitoring-on-blue',
+  )
+  const red = subject('red-shop', { nsLabels: RED })
+  t.equal(verdict(policy, red, net('ops/services')), 'allowed admin/shared-services')
+  t.equal(
+    verdict(policy, subject('green-app'), net('ops/services')),
+    'allowed admin/shared-services',
+  )
+  t.equal(verdict(policy, red, net('ops/tools')), 'enforce tenant/red')
+  t.equal(verdict(policy, subject('web'), net('tenant-nets/red')), 'enforce isolation')
+  const [d] = policy.decide(ops, [net('tenant-nets/red')])
+  t.match(d!.reason, /namespace "ops" is an admin namespace of "ops" \(ConfigMap "72-admin"\)/)
+})
+
+t.test('grants and reservations', async (t) => {
+  const { policy } = examplePolicy('grants.yaml')
+  t.equal(verdict(policy, subject('cache'), net('cache/redis-net')), 'allowed isolation')
+  t.equal(verdict(policy, subject('web'), net('cache/redis-net')), 'allowed rule/web-uses-cache')
+  t.equal(verdict(policy, subject('api'), net('cache/redis-net')), 'enforce isolation')
+  const hpc = subject('hpc-sim', { nsLabels: { team: 'hpc' } })
+  t.equal(verdict(policy, hpc, net('hpc/infiniband')), 'allowed rule/infiniband-hpc')
+  t.equal(
+    verdict(policy, subject('bench', { sa: 'runner' }), net('hpc/infiniband')),
+    'allowed rule/bench-on-infiniband',
+  )
+  t.equal(verdict(policy, subject('hpc'), net('hpc/infiniband')), 'enforce rule/infiniband-hpc')
+  const [r] = policy.decide(subject('hpc'), [net('hpc/infiniband')])
+  t.match(r!.reason, /reserved by reserve rule "infiniband-hpc" in ConfigMap "73-grants"/)
+})
+
+t.test('physical networks in network selectors', async (t) => {
+  const { policy } = examplePolicy('physical-networks.yaml')
+  const onData = (ref: string) => ({ ...net(ref), physicalNetwork: 'phy-data' })
+  const telco = subject('telco', { nsLabels: NFV })
+  t.equal(verdict(policy, telco, onData('telco/sriov-a')), 'allowed rule/phy-data-nfv-only')
+  t.equal(verdict(policy, telco, onData('nfv-infra/uplink')), 'allowed rule/phy-data-nfv-only')
+  t.equal(verdict(policy, subject('web'), onData('web/fast')), 'enforce rule/phy-data-nfv-only')
+  t.equal(verdict(policy, subject('web'), net('web/lan')), 'allowed isolation')
+  t.equal(
+    verdict(policy, subject('web'), { ...net('web/mgmt'), physicalNetwork: 'phy-mgmt' }),
+    'allowed isolation',
+  )
 })

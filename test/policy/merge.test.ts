@@ -50,9 +50,9 @@ t.test('a ConfigMap that reuses a name of another is refused, with both places',
   const others = [doc('a', ['storage', 'web']), doc('c', ['db'], ['acme'])]
   const findings = policyConflicts(doc('b', ['web', 'new', 'db'], ['acme']), others)
   t.same(findings.map(formatFinding), [
-    'policy.yaml: rules[0].name: rule name "web" is already defined in rules[1] of policy ConfigMap "a"; rule names must be unique across policy ConfigMaps [policy.invalid]',
-    'policy.yaml: rules[2].name: rule name "db" is already defined in rules[0] of policy ConfigMap "c"; rule names must be unique across policy ConfigMaps [policy.invalid]',
-    'policy.yaml: tenants[0].name: tenant name "acme" is already defined in tenants[0] of policy ConfigMap "c"; tenant names must be unique across policy ConfigMaps [policy.invalid]',
+    'policy.yaml: rules[0].name: rule name "web" is already defined in rules[1] of policy ConfigMap "a"; rule names must be unique across policy ConfigMaps (line 3) [policy.invalid]',
+    'policy.yaml: rules[2].name: rule name "db" is already defined in rules[0] of policy ConfigMap "c"; rule names must be unique across policy ConfigMaps (line 5) [policy.invalid]',
+    'policy.yaml: tenants[0].name: tenant name "acme" is already defined in tenants[0] of policy ConfigMap "c"; tenant names must be unique across policy ConfigMaps (line 7) [policy.invalid]',
   ])
 })
 

@@ -58,23 +58,23 @@ t.test('every refusal names its rule, its ConfigMap and what to ask for', async 
     rule: 'tenant/acme',
     reason:
       'namespace "acme" belongs to tenant "acme" (ConfigMap "20-tenants"), which is locked to its own networks (tenants/acme-net, tenants/b)',
-    hint: 'ask an admin to add "storage/san" to the networks of tenant "acme" in ConfigMap "20-tenants"',
+    hint: 'ask an admin to add "storage/san" to the networks of tenant "acme" in ConfigMap "20-tenants", to have the tenant join the tenant that owns it, or to open it to every pod in an admin entry',
   })
   t.same(deniedByIsolation(san, s, ['default', 'infra']), {
     allowed: false,
     rule: 'isolation',
     reason:
       'the pod is in namespace "web" and the network in namespace "storage", which is not a global namespace (global: "default", "infra")',
-    hint: 'ask an admin to add an allow rule for namespace "web" and network "storage/san" to a policy ConfigMap, or to add "storage" to globalNamespaces',
+    hint: 'ask an admin to add a grant rule for namespace "web" and network "storage/san" to a policy ConfigMap, or to add "storage" to globalNamespaces',
   })
 })
 
 t.test('reserved-by hints per failed condition, and the count of other rules', async (t) => {
   t.match(
     reservedByRule(rule(), 1, 'pod', san, s).reason,
-    /and 1 other allow rule, and the pod's labels/,
+    /and 1 other reserving rule, and the pod's labels/,
   )
-  t.match(reservedByRule(rule(), 3, 'pod', san, s).reason, /and 3 other allow rules,/)
+  t.match(reservedByRule(rule(), 3, 'pod', san, s).reason, /and 3 other reserving rules,/)
   t.match(reservedByRule(rule('why'), 0, 'serviceAccount', san, s), {
     reason: /service account "web\/frontend" is not among its service accounts \(why\)$/,
     hint: 'ask an admin to add service account "web/frontend" to rule "storage-readers" in ConfigMap "10-storage"',
@@ -85,7 +85,7 @@ t.test('allowed outcomes say why, without a hint', async (t) => {
   t.same(allowedByRule(rule()), {
     allowed: true,
     rule: 'rule/storage-readers',
-    reason: 'rule "storage-readers" in ConfigMap "10-storage" allows it',
+    reason: 'allow rule "storage-readers" in ConfigMap "10-storage" allows it',
   })
   t.same(allowedByTenant(tenant, subject('acme')).rule, 'tenant/acme')
   t.same(allowedByIsolation(net('web/x'), s).reason, "the network is in the pod's own namespace")

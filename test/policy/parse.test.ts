@@ -154,8 +154,14 @@ t.test('an error inside an alias is located at the alias', async (t) => {
   )
 })
 
+t.test('a missing apiVersion names its line: where the document starts', async (t) => {
+  t.same(lines('# the NFV policy\nrules: []\n'), [
+    'policy.yaml: apiVersion: is required (line 2) [policy.invalid]',
+  ])
+})
+
 t.test('an empty policy is not a policy', async (t) => {
-  t.same(lines(''), ['policy.yaml: must be a map, not empty [policy.invalid]'])
+  t.same(lines(''), ['policy.yaml: must be a map, not empty (line 1) [policy.invalid]'])
 })
 
 /** The typos an admin is likely to make, each with the exact path and a useful reason. */
@@ -189,7 +195,7 @@ const TYPOS: [string, string, string][] = [
     `rules:
   - { name: r, action: Deny, networks: { names: [a/b] }, from: { serviceAccounts: [a/b] } }
 `,
-    'policy.yaml: rules[0].action: must be one of allow, deny (not "Deny") (line 3)',
+    'policy.yaml: rules[0].action: must be one of allow, deny, grant, reserve (not "Deny") (line 3)',
   ],
   [
     'unknown mode',
@@ -296,6 +302,50 @@ const TYPOS: [string, string, string][] = [
     from:
 `,
     'policy.yaml: rules[0].from: must be a map, not empty (line 6)',
+  ],
+  [
+    'a grant in warn mode',
+    `rules:
+  - name: r
+    action: grant
+    mode: warn
+    networks: { names: [a/b] }
+    from: { serviceAccounts: [a/b] }
+`,
+    'policy.yaml: rules[0].mode: a grant only adds access and is always in force; warn and audit apply to refusals (not "warn"): remove it (line 5)',
+  ],
+  [
+    'a tenant that joins itself',
+    `tenants:
+  - name: acme
+    namespaces: { names: [acme] }
+    networks: []
+    joins: [globex, acme]
+`,
+    'policy.yaml: tenants[0].joins[1]: a tenant cannot join itself (line 6)',
+  ],
+  [
+    'an admin entry that grants nothing',
+    `admins:
+  - name: ops
+    description: nothing yet
+`,
+    'policy.yaml: admins[0]: must set at least one of namespaces (admin namespaces) or networks (open to every pod) (line 3)',
+  ],
+  [
+    'a duplicated admin name',
+    `admins:
+  - { name: ops, namespaces: { names: [ops] } }
+  - { name: ops, networks: { names: [ops/*] } }
+`,
+    'policy.yaml: admins[1].name: duplicate admin name "ops" (also admins[0]); names must be unique (line 4)',
+  ],
+  [
+    'a physical network that is not a DNS label',
+    `rules:
+  - { name: r, action: reserve, networks: { physicalNetworks: [Phy_Data] }, from: { serviceAccounts: [a/b] } }
+`,
+    'policy.yaml: rules[0].networks.physicalNetworks[0]: must be a DNS label: lower-case letters, digits and "-", starting and ending with a letter or digit (not "Phy_Data") (line 3)',
   ],
 ]
 

@@ -57,13 +57,13 @@ t.test('missing and unknown fields', async (t) => {
     ['rules[0].from: is required'],
   )
   t.same(flat({ apiVersion: V, rule: [] }), [
-    'rule: is not a known field: did you mean "rules"? expected one of apiVersion, mode, globalNamespaces, rules, tenants',
+    'rule: is not a known field: did you mean "rules"? expected one of apiVersion, mode, globalNamespaces, rules, tenants, admins',
   ])
   t.same(flat({ apiVersion: V, rules: [rule({ networks: { name: ['a/b'] } })] }), [
-    'rules[0].networks.name: is not a known field: did you mean "names"? expected one of names, selector',
+    'rules[0].networks.name: is not a known field: did you mean "names"? expected one of names, selector, physicalNetworks',
   ])
   t.same(flat({ apiVersion: V, zzzzzz: 1 }), [
-    'zzzzzz: is not a known field: expected one of apiVersion, mode, globalNamespaces, rules, tenants',
+    'zzzzzz: is not a known field: expected one of apiVersion, mode, globalNamespaces, rules, tenants, admins',
   ])
 })
 
@@ -73,7 +73,7 @@ t.test('enums, consts, patterns, sizes', async (t) => {
     'mode: must be one of enforce, warn, audit (not "Enforce")',
   ])
   t.same(flat({ apiVersion: V, rules: [rule({ action: 'permit' })] }), [
-    'rules[0].action: must be one of allow, deny (not "permit")',
+    'rules[0].action: must be one of allow, deny, grant, reserve (not "permit")',
   ])
   const [pattern] = flat({ apiVersion: V, rules: [rule({ networks: { names: ['storage'] } })] })
   t.match(
