@@ -1,0 +1,97 @@
+import fc from 'fast-check'
+import t from 'tap'
+import { parse, stringify } from 'yaml'
+import {
+  MAX_YAML_DEPTH,
+  valueDepth,
+  yamlDepthProblem,
+  yamlNestingEstimate,
+} from '../../src/spec/yaml-limits.js'
+
+const deepCases: Record<string, string> = {
+  'flow sequences': `rules: ${'['.repeat(50_000)}${']'.repeat(50_000)}`,
+  'flow maps': `rules: ${'{a: '.repeat(50_000)}1${'}'.repeat(50_000)}`,
+  'compact block sequences': `rules:\n${'- '.repeat(50_000)}x`,
+  'complex keys': `${'? '.repeat(50_000)}x`,
+  indentation: Array.from({ length: 1_400 }, (_, i) => `${' '.repeat(i)}a:`).join('\n'),
+  'after a block scalar that holds a quote': `a: |\n  "\nb: ${'['.repeat(100)}`,
+  'after a quoted scalar over two lines': `a: "x\n  y"\nb: ${'['.repeat(100)}`,
+  'after an anchor and a tag': `a: &x !!seq ${'['.repeat(100)}`,
+}
+
+t.test('deep documents are found by the scan, before any YAML parsing', async (t) => {
+  for (const [name, text] of Object.entries(deepCases)) {
+    t.match(yamlDepthProblem(text), /^nested more than 64 levels deep \(line \d+\)/, name)
+  }
+})
+
+t.test('brackets and quotes that are text do not count', async (t) => {
+  const shallow = [
+    `a: "${'['.repeat(100)}"`,
+    `a: '${'{'.repeat(100)}'`,
+    `a: it's ${'['.repeat(100)}`,
+    `a: |\n  ${'['.repeat(100)}\n  "\nb: 1`,
+    `a: >\n  ${'- '.repeat(100)}x\nb: 1`,
+    `# ${'['.repeat(100)}\na: 1 # ${'{'.repeat(100)}`,
+    `a: x[${'['.repeat(100)}`,
+    `a: "it\\"s ${'['.repeat(100)}"`,
+    `a: 'it''s ${'['.repeat(100)}'`,
+  ]
+  // A long document in JSON style, one value per line: lines inside a flow collection add none.
+  shallow.push(JSON.stringify({ a: Array.from({ length: 500 }, (_, i) => ({ i })) }, null, 2))
+  for (const text of shallow) {
+    t.equal(yamlDepthProblem(text), undefined, text.slice(0, 40))
+    t.ok(yamlNestingEstimate(text).depth < 5, text.slice(0, 40))
+  }
+})
+
+t.test('the estimate never misses a level the parser builds (property)', async (t) => {
+  const tree = fc.letrec((tie) => ({
+    node: fc.oneof(
+      { depthSize: 'small', withCrossShrink: true },
+      fc.oneof(fc.string(), fc.integer(), fc.boolean(), fc.constant(null)),
+      fc.array(tie('node'), { maxLength: 3 }),
+      fc.dictionary(fc.string({ maxLength: 6 }), tie('node'), { maxKeys: 3 }),
+    ),
+  })).node
+  fc.assert(
+    fc.property(
+      tree,
+      fc.integer({ min: 0, max: 2 }),
+      fc.integer({ min: 0, max: 3 }),
+      (value, style, indentPick) => {
+        const text =
+          style === 2
+            ? JSON.stringify(value, null, indentPick)
+            : stringify(value, {
+                collectionStyle: style === 1 ? 'flow' : 'block',
+                indent: [1, 2, 4, 8][indentPick],
+                indentSeq: indentPick % 2 === 0,
+              })
+        let parsed: unknown
+        try {
+          parsed = parse(text)
+        } catch {
+          return true // the library writes a few forms it cannot read back (`- "":\n  []`)
+        }
+        return yamlNestingEstimate(text).depth >= valueDepth(parsed) - 1
+      },
+    ),
+    { seed: 11_005, numRuns: 3_000 },
+  )
+  t.pass('3,000 generated documents')
+})
+
+t.test('valueDepth measures without recursion and stops past the bound', async (t) => {
+  t.equal(valueDepth('x'), 0)
+  t.equal(valueDepth({ a: [1, { b: 2 }] }), 3)
+  let deep: unknown = 1
+  for (let i = 0; i < 200_000; i++) deep = [deep]
+  t.equal(valueDepth(deep), MAX_YAML_DEPTH + 1)
+  t.equal(valueDepth(deep, 1_000_000), 200_000)
+  // Shared references (what aliases produce) are walked per path, bounded.
+  let shared: unknown[] = [1]
+  for (let i = 0; i < 40; i++) shared = [shared, shared]
+  t.ok(valueDepth(shared) > MAX_YAML_DEPTH)
+  t.ok(valueDepth(shared, 1_000) > 1_000 || valueDepth(shared, 1_000) === 41)
+})
