@@ -34,9 +34,9 @@ export class KubeApi {
     this.server = kc.getCurrentCluster()?.server ?? ''
   }
 
-  /** The current context's user, for messages. */
+  /** Who asks, for messages: the current context (the server names the user it saw). */
   get user(): string {
-    return this.kc.getCurrentUser()?.name ?? 'the current user'
+    return `context "${this.kc.getCurrentContext()}"`
   }
 
   async get(path: string, query: Query = {}): Promise<unknown> {

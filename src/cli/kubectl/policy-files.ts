@@ -109,11 +109,11 @@ export async function proposePolicy(
     const { outcome } = await handleReview('validate', body, state, options)
     if (!outcome.allowed) problems.push(...outcome.reasons.map((r) => `${p.origin}: ${r}`))
   }
-  const errors = compiled.problems.filter((p) => !p.startsWith('policy merge:'))
-  if (problems.length > 0 || errors.length > 0) {
-    throw usage(
-      `the proposed policy would not be in force:\n  ${[...new Set([...problems, ...errors])].join('\n  ')}`,
-    )
+  // The webhook's own refusal names the file and the place; the compiler's says the same again.
+  const errors =
+    problems.length > 0 ? problems : compiled.problems.filter((p) => !p.startsWith('policy merge:'))
+  if (errors.length > 0) {
+    throw usage(`the proposed policy would not be in force:\n  ${errors.join('\n  ')}`)
   }
   return compiled
 }
