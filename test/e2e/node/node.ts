@@ -41,10 +41,17 @@ export const SYSTEM_CNI_DIR = '/usr/lib/cni'
 export interface NodeOptions {
   /** Node name (default: a unique `mne2e-node-xxxx`). */
   name?: string
-  /** Write the plain bridge conflist into the CNI conf dir before containerd starts (default true). */
-  primary?: boolean
+  /**
+   * Where the primary network's conflist goes: 'conf-dir' (default) makes it the node's CNI
+   * config, and startNode waits for the Node to be Ready; 'aside' writes it outside the conf dir
+   * (for an agent that wraps it, given by path), and the caller waits with waitReady() once
+   * a config exists.
+   */
+  primary?: 'conf-dir' | 'aside'
   /** Extra executables to link into the CNI bin dir: file name -> path. */
   cniPlugins?: Record<string, string>
+  /** Host links the test will make (bridges of its NADs, macvlan masters): removed on cleanup. */
+  links?: string[]
   keepDir?: boolean
 }
 
@@ -155,10 +162,16 @@ export async function startNode(cp: ControlPlane, opts: NodeOptions = {}): Promi
   const cd = containerdPaths(dir)
   const kl = kubeletPaths(dir)
   const cgroupRoot = `mne2e-${hex(3)}`
-  const primary = primaryNetwork(dir, cd.cniConfDir)
+  const aside = opts.primary === 'aside'
+  const primary = primaryNetwork(dir, aside ? join(dir, 'cni/primary') : cd.cniConfDir)
 
   const snap = snapshotHost()
-  const target: CleanupTarget = { dir, cgroupRoot, links: [primary.bridge], keepDir }
+  const target: CleanupTarget = {
+    dir,
+    cgroupRoot,
+    links: [primary.bridge, ...(opts.links ?? [])],
+    keepDir,
+  }
   const script = cleanupScript(snap, target)
   const dog = armWatchdog(script)
   const runCleanup = (): void => {
@@ -252,9 +265,8 @@ export async function startNode(cp: ControlPlane, opts: NodeOptions = {}): Promi
     for (const [pluginName, path] of Object.entries(opts.cniPlugins ?? {})) {
       node.addCniPlugin(pluginName, path)
     }
-    if (opts.primary !== false) {
-      writeFileSync(primary.file, JSON.stringify(primary.conflist, null, 2))
-    }
+    mkdirSync(join(primary.file, '..'), { recursive: true })
+    writeFileSync(primary.file, JSON.stringify(primary.conflist, null, 2))
     const archives = [
       ociArchive(join(dir, 'images'), pauseImage(bins.pause)),
       ociArchive(join(dir, 'images'), busyboxImage()),
@@ -270,7 +282,7 @@ export async function startNode(cp: ControlPlane, opts: NodeOptions = {}): Promi
       containerdSocket: cd.socket,
       cgroupRoot,
     })
-    if (opts.primary !== false) await waitNodeReady(cp.kubeConfig('admin'), name, kubelet)
+    if (!aside) await waitNodeReady(cp.kubeConfig('admin'), name, kubelet)
   } catch (err) {
     const tails = node.logTails(60)
     await stop()
