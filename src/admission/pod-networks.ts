@@ -3,6 +3,7 @@ import { parseDefaultNetwork, parseSelections } from '../spec/selection.js'
 import { ANNOTATIONS, networkKey, type SelectionElement } from '../spec/types.js'
 import type { Decision, Subject, TenantAssignment } from '../policy/types.js'
 import type { ClusterState, NadInfo } from './state.js'
+import { messageOf } from '../errors.js'
 
 /** One network the pod will be attached to, and where the request for it came from. */
 export interface RequestedNetwork {
@@ -57,24 +58,32 @@ function pick(n: { namespace: string; name: string }): { namespace: string; name
 }
 
 /**
- * Finds every requested NAD: from memory first, then once at the source for one that may have
- * been created a moment ago. A missing NAD is a denial (the attachment would fail at CNI ADD and
- * leave the pod stuck in ContainerCreating).
+ * Finds every requested NAD: from memory first, then at the source for those that may have been
+ * created a moment ago, all at once, so that several misses cost one lookup time, not the sum,
+ * and stay inside the API server's webhook timeout. A missing NAD is a denial (the attachment
+ * would fail at CNI ADD and leave the pod stuck in ContainerCreating); so is a lookup that
+ * failed (403, 5xx, timeout), with what happened: "could not check" is not "does not exist".
  */
 export async function resolveNads(
   requested: readonly RequestedNetwork[],
   state: ClusterState,
 ): Promise<{ nads: Map<string, NadInfo>; findings: Finding[] }> {
   const nads = new Map<string, NadInfo>()
-  const findings: Finding[] = []
-  const seen = new Set<string>()
+  const missing: RequestedNetwork[] = []
   for (const r of requested) {
     const k = networkKey(r)
-    if (seen.has(k)) continue
-    seen.add(k)
-    const nad = state.getNad(r.namespace, r.name) ?? (await state.fetchNad(r.namespace, r.name))
-    if (nad) nads.set(k, nad)
-    else {
+    if (nads.has(k) || missing.some((m) => networkKey(m) === k)) continue
+    const cached = state.getNad(r.namespace, r.name)
+    if (cached) nads.set(k, cached)
+    else missing.push(r)
+  }
+  const answers = await Promise.allSettled(missing.map((r) => state.fetchNad(r.namespace, r.name)))
+  const findings: Finding[] = []
+  missing.forEach((r, i) => {
+    const k = networkKey(r)
+    const answer = answers[i] as PromiseSettledResult<NadInfo | undefined>
+    if (answer.status === 'fulfilled' && answer.value) nads.set(k, answer.value)
+    else if (answer.status === 'fulfilled') {
       findings.push(
         error(
           'pod.nad-missing',
@@ -82,8 +91,16 @@ export async function resolveNads(
           `NetworkAttachmentDefinition ${k} does not exist; create it first or fix the reference`,
         ),
       )
+    } else {
+      findings.push(
+        error(
+          'pod.lookup-failed',
+          r.origin,
+          `could not check NetworkAttachmentDefinition ${k}: ${messageOf(answer.reason)}; the pod is refused because its network cannot be verified (retry; if it persists, an admin should check the webhook's access to the API server)`,
+        ),
+      )
     }
-  }
+  })
   return { nads, findings }
 }
 
@@ -111,8 +128,15 @@ export function applyDecisions(
   return { findings, audits, explain }
 }
 
+/**
+ * The rule a policy names when it cannot decide at all (a policy ConfigMap is broken and no
+ * valid copy of it is known, or the policy is not loaded yet): src/cluster/policy-set.ts.
+ */
+export const POLICY_UNAVAILABLE_RULE = 'policy-unavailable'
+
 function ruleOf(d: Decision): RuleCode {
   if (d.rule === 'isolation') return 'policy.isolation'
+  if (d.rule === POLICY_UNAVAILABLE_RULE) return 'policy.unavailable'
   if (d.rule.startsWith('tenant/')) return 'policy.tenant-locked'
   return 'policy.denied'
 }

@@ -32,15 +32,18 @@ export interface ClusterState {
   getNad(namespace: string, name: string): NadInfo | undefined
   /**
    * A NAD that memory does not have, looked up once at the source (it may have been created a
-   * moment ago). Implementations bound the wait and never cache a miss.
+   * moment ago). Implementations bound the wait and never cache a miss. `undefined` means the
+   * source says it does not exist; a source that could not answer (403, 5xx, timeout) rejects
+   * with an Error whose message says what happened.
    */
   fetchNad(namespace: string, name: string): Promise<NadInfo | undefined>
   /** Labels of a namespace; `undefined` when the namespace is not known. */
   namespaceLabels(namespace: string): Readonly<Record<string, string>> | undefined
   /**
    * Labels of a namespace that memory does not have (created a moment ago), looked up once at
-   * the source with a bounded wait; `undefined` when it cannot be found. Policy rules select
-   * namespaces by label, so deciding without them could let a deny rule miss.
+   * the source with a bounded wait; `undefined` when the source says it does not exist, a
+   * rejection (message: what happened) when it could not answer. Policy rules select namespaces
+   * by label, so deciding without them could let a deny rule miss.
    */
   fetchNamespaceLabels(namespace: string): Promise<Readonly<Record<string, string>> | undefined>
   /**

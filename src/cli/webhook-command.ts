@@ -156,6 +156,7 @@ async function openState(
     logger,
     options,
     fetchTimeoutMs: settings.fetchTimeoutMs,
+    policyStore: settings.policyStore,
   })
 }
 

@@ -3,10 +3,13 @@
  * namespaces, Namespace labels and the policy ConfigMaps of the webhook's namespace in memory,
  * so admission never calls the API on its hot path (network-resources-injector GETs each NAD
  * per request and times out at scale, its issue #101). The one exception is a NAD the cache does
- * not have yet: it is looked up once, with a short timeout, and a miss is not remembered.
+ * not have yet: it is looked up once, with a short timeout, and a miss is not remembered. A
+ * lookup that fails (403, 5xx, timeout) rejects with what happened, so that admission can say
+ * "could not check" instead of "does not exist".
  *
  * `openKubeState` returns as soon as the watches are started. `sync().synced` turns true after
- * the first full list of all three; a watch that goes down later keeps the cache serving and
+ * the first full list of all three, and only while the access policy can decide (policy-set.ts:
+ * a broken policy ConfigMap with no valid copy keeps it false); a watch that goes down later keeps the cache serving and
  * shows in `sync().problems` and `stats().sources[*].staleSeconds` until it is back.
  */
 import { CoreV1Api, CustomObjectsApi, Watch, type KubeConfig } from '@kubernetes/client-node'
@@ -27,7 +30,9 @@ import {
 import { abortable, describeError, httpStatusOf } from './list-watch.js'
 import { storedNad } from './nad-info.js'
 import { UsageCounter, type PodRef } from './nad-usage.js'
+import { PolicyKeeper } from './policy-keeper.js'
 import { PolicySet, type PolicyConfigMap } from './policy-set.js'
+import { DEFAULT_POLICY_STORE, kubePolicyStore } from './policy-store.js'
 import { Reflector, type ReflectorOptions } from './reflector.js'
 import type { StateSource } from './source.js'
 
@@ -42,6 +47,11 @@ export interface KubeStateOptions {
   readonly fetchTimeoutMs?: number
   /** Bound on listing the pods that select a NAD being deleted (default 4000 ms, under the 5 s webhook timeout the docs recommend for it). */
   readonly usageTimeoutMs?: number
+  /**
+   * ConfigMap in `namespace` that keeps the last valid content of each policy ConfigMap across
+   * restarts (policy-store.ts); default `multinet-policy-last-good`, empty: not persisted.
+   */
+  readonly policyStore?: string
   /** A ready client configuration (tests); wins over `kubeconfig`. */
   readonly kubeConfig?: KubeConfig
   /** Reflector tuning (tests shorten the backoff). */
@@ -69,7 +79,21 @@ export async function openKubeState(opts: KubeStateOptions): Promise<StateSource
   const listeners = new Set<() => void>()
   const notify = (): void => listeners.forEach((l) => l())
   const base = { ...opts.reflector, watcher: new Watch(kc), logger: log }
-  const policies = new PolicySet({ namespace, label: options.policyLabel, logger: log })
+  const policies = new PolicySet({
+    namespace,
+    label: options.policyLabel,
+    logger: log,
+    startUnloaded: true,
+  })
+  const storeName = opts.policyStore ?? DEFAULT_POLICY_STORE
+  const keeper =
+    storeName === ''
+      ? undefined
+      : new PolicyKeeper(policies, kubePolicyStore(core, namespace, storeName), {
+          logger: log,
+          ...(opts.reflector?.backoff ? { backoff: opts.reflector.backoff } : {}),
+          onPolicyChange: notify,
+        })
 
   const nads = new Reflector(
     nadResource(
@@ -110,20 +134,35 @@ export async function openKubeState(opts: KubeStateOptions): Promise<StateSource
       ...base,
       onChange: () => {
         policies.update(configMaps.values())
+        keeper?.changed()
         notify()
       },
     },
   )
 
   const reflectors = [nads, namespaces, configMaps]
-  const synced = (): boolean => reflectors.every((r) => r.isSynced())
+  // Ready to decide: every cache listed, and a policy that can decide (none of its ConfigMaps
+  // broken without a valid copy; see policy-set.ts).
+  const synced = (): boolean =>
+    reflectors.every((r) => r.isSynced()) && policies.unavailable().length === 0
   const timeoutMs = opts.fetchTimeoutMs ?? DEFAULT_FETCH_TIMEOUT_MS
   const inflight = new Map<string, Promise<NadInfo | undefined>>()
 
-  /** One GET; 404 and failures both read as "not there" (admission denies, the log says why). */
+  /**
+   * Why a direct lookup failed, for the user who is refused: the HTTP status and the API
+   * server's message, or that it did not answer in time. Never "not found": that is a 404.
+   */
+  const lookupFailure = (err: unknown, signal: AbortSignal): Error =>
+    new Error(
+      signal.aborted
+        ? `the API server did not answer within ${timeoutMs} ms`
+        : `the API server answered ${describeError(err)}`,
+    )
+
+  /** One GET: the NAD, undefined on 404, or a rejection that says what happened. */
   const lookup = async (ns: string, name: string, key: string): Promise<NadInfo | undefined> => {
+    const signal = AbortSignal.timeout(timeoutMs)
     try {
-      const signal = AbortSignal.timeout(timeoutMs)
       const obj: unknown = await custom.getNamespacedCustomObject(
         { ...NAD_API, namespace: ns, name },
         abortable(signal),
@@ -132,10 +171,10 @@ export async function openKubeState(opts: KubeStateOptions): Promise<StateSource
       log.info({ nad: key, problems }, 'NAD found by direct lookup before its watch event')
       return nad
     } catch (err) {
-      if (httpStatusOf(err) !== 404) {
-        log.warn({ nad: key, err: describeError(err), timeoutMs }, 'direct NAD lookup failed')
-      }
-      return undefined
+      if (httpStatusOf(err) === 404) return undefined
+      const failure = lookupFailure(err, signal)
+      log.warn({ nad: key, err: failure.message, timeoutMs }, 'direct NAD lookup failed')
+      throw failure
     }
   }
 
@@ -172,6 +211,7 @@ export async function openKubeState(opts: KubeStateOptions): Promise<StateSource
 
   log.info({ server: kc.getCurrentCluster()?.server, namespace }, 'starting cluster watches')
   reflectors.forEach((r) => r.start())
+  keeper?.start()
 
   return {
     getNad: (ns, name) => nads.get(nadKey(ns, name)),
@@ -192,26 +232,31 @@ export async function openKubeState(opts: KubeStateOptions): Promise<StateSource
     fetchNamespaceLabels: async (ns) => {
       const cached = namespaces.get(ns)
       if (cached !== undefined || !isDns1123Label(ns)) return cached
+      const signal = AbortSignal.timeout(timeoutMs)
       try {
-        const obj = await core.readNamespace(
-          { name: ns },
-          abortable(AbortSignal.timeout(timeoutMs)),
-        )
+        const obj = await core.readNamespace({ name: ns }, abortable(signal))
         log.info({ namespace: ns }, 'namespace found by direct lookup before its watch event')
         return stringMap(field(field(obj, 'metadata'), 'labels'))
       } catch (err) {
+        if (httpStatusOf(err) === 404) return undefined
+        const failure = lookupFailure(err, signal)
         log.warn(
-          { namespace: ns, err: describeError(err), timeoutMs },
+          { namespace: ns, err: failure.message, timeoutMs },
           'direct namespace lookup failed',
         )
-        return undefined
+        throw failure
       }
     },
     podsUsingNad,
     policy: () => policies.policy(),
     sync: (): SyncStatus => ({
       synced: synced(),
-      problems: [...reflectors.flatMap((r) => r.problem() ?? []), ...policies.problems()],
+      problems: [
+        ...reflectors.flatMap((r) => r.problem() ?? []),
+        ...policies.unavailable(),
+        ...policies.problems(),
+        ...[keeper?.problem()].filter((p) => p !== undefined),
+      ],
     }),
     waitForSync: (ms) =>
       new Promise<boolean>((resolve) => {
@@ -233,10 +278,11 @@ export async function openKubeState(opts: KubeStateOptions): Promise<StateSource
       namespaces: namespaces.size,
       policyConfigMaps: configMaps.size,
       sources: Object.fromEntries(reflectors.map((r) => [r.name, r.counters()])),
-      policyErrors: policies.problems().length,
+      policyErrors: policies.unavailable().length + policies.problems().length,
     }),
     close: async () => {
       reflectors.forEach((r) => r.stop())
+      await keeper?.close()
       listeners.clear()
     },
   }

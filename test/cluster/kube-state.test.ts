@@ -115,22 +115,42 @@ t.test('follows adds, updates and deletes', async (t) => {
   await until(() => state.policy().sources.length === 1, 1000)
 })
 
-t.test('an invalid policy ConfigMap keeps the last good policy and says why', async (t) => {
+t.test('an invalid policy ConfigMap keeps its last valid content, or fails closed', async (t) => {
   const fake = await started(t)
   const { state, lines } = await open(t, fake)
   await state.waitForSync!(5000)
-  fake.apply('configmaps', policyCm('zz-broken', 'apiVersion: multinet.io/v1alpha1\nrules: 7\n'))
-  await until(() => state.sync().problems.length > 0, 1000)
+  fake.apply('configmaps', policyCm('base', 'apiVersion: multinet.io/v1alpha1\nrules: 7\n'))
+  await until(() => state.sync().problems.length > 0, 30_000)
   const [first, last] = state.sync().problems
-  t.match(first, /^ConfigMap multinet-system\/zz-broken: policy\.yaml: rules/)
-  t.equal(last, 'the last valid policy stays in force (base)')
-  t.same(state.policy().sources, ['base'])
-  t.ok(state.sync().synced, 'still ready: the cache is fine')
+  t.match(first, /^ConfigMap multinet-system\/base: policy\.yaml: rules/)
+  t.equal(
+    last,
+    'ConfigMap multinet-system/base: its last valid content (seen by this process) stays in force',
+  )
+  t.same(state.policy().globalNamespaces, ['default', 'shared'], 'the valid content decides')
+  t.ok(state.sync().synced, 'still ready: the policy can decide')
   t.equal(state.stats().policyErrors, 2)
   t.ok(lines.some((l) => l.msg === 'policy ConfigMaps invalid'))
-  fake.apply('configmaps', policyCm('zz-broken', 'apiVersion: multinet.io/v1alpha1\n'))
-  await until(() => state.sync().problems.length === 0, 1000)
-  t.same(state.policy().sources, ['base', 'zz-broken'])
+
+  // A ConfigMap never seen valid (created while the webhook was down, say): fail closed.
+  fake.apply('configmaps', policyCm('zz-new', 'apiVersion: multinet.io/v1alpha1\nrules: 7\n'))
+  await until(() => !state.sync().synced, 30_000)
+  t.match(state.sync().problems, [
+    /^ConfigMap multinet-system\/zz-new does not validate and no valid copy of it is known/,
+  ])
+  t.equal(
+    state
+      .policy()
+      .decide(
+        { namespace: 'default', namespaceLabels: {}, podLabels: {}, serviceAccount: 'default' },
+        [{ namespace: 'default', name: 'br', labels: {} }],
+      )[0]?.rule,
+    'policy-unavailable',
+  )
+  fake.remove('configmaps', policyCm('zz-new', ''))
+  fake.apply('configmaps', policyCm('base', 'apiVersion: multinet.io/v1alpha1\n'))
+  await until(() => state.sync().synced && state.sync().problems.length === 0, 30_000)
+  t.same(state.policy().sources, ['base'])
 })
 
 t.test('relists after 410 Gone and counts reconnects', async (t) => {
@@ -175,7 +195,8 @@ t.test('a failing list keeps the state unready and says why, then recovers', asy
 
 t.test('a watch that cannot reconnect keeps serving and reports staleness', async (t) => {
   const fake = await started(t)
-  const { state } = await open(t, fake)
+  // No policy store: its first write could race the shutdown and add a fourth problem.
+  const { state } = await open(t, fake, { policyStore: '' })
   await state.waitForSync!(5000)
   await fake.close()
   await until(() => state.sync().problems.length === 3, 2000)
@@ -223,9 +244,37 @@ t.test('a slow lookup gives up after the timeout', async (t) => {
   fake.getDelayMs = 30_000
   fake.putQuietly('nads', nad('team-a', 'slow'))
   const started_ = Date.now()
-  t.equal(await state.fetchNad('team-a', 'slow'), undefined)
+  await t.rejects(state.fetchNad('team-a', 'slow'), {
+    message: 'the API server did not answer within 50 ms',
+  })
   t.ok(Date.now() - started_ < 15_000, 'gave up long before the server answered')
   t.ok(lines.some((l) => l.msg === 'direct NAD lookup failed' && l.timeoutMs === 50))
+})
+
+t.test('a lookup that fails says what happened; only a 404 means missing', async (t) => {
+  // Issue 11 item 4: a 403, a 5xx or a timeout used to read as "the NAD does not exist".
+  const fake = await started(t)
+  const { state, lines } = await open(t, fake)
+  await state.waitForSync!(30_000)
+  for (const code of [403, 500, 503]) {
+    fake.lookupStatus = code
+    await t.rejects(state.fetchNad('team-a', `x${code}`), {
+      message: `the API server answered HTTP ${code}: injected nads failure`,
+    })
+    await t.rejects(state.fetchNamespaceLabels(`ns-${code}`), {
+      message: `the API server answered HTTP ${code}: injected namespaces failure`,
+    })
+  }
+  fake.lookupStatus = undefined
+  t.equal(await state.fetchNad('team-a', 'nope'), undefined, '404: does not exist')
+  t.equal(await state.fetchNamespaceLabels('nope'), undefined, '404: no such namespace')
+  fake.putQuietly('namespaces', namespace('fresh', { tier: 'new' }))
+  t.same(await state.fetchNamespaceLabels('fresh'), {
+    'kubernetes.io/metadata.name': 'fresh',
+    tier: 'new',
+  })
+  t.same(await state.fetchNamespaceLabels('team-a'), state.namespaceLabels('team-a'), 'cached')
+  t.ok(lines.some((l) => l.msg === 'direct namespace lookup failed' && /403/.test(String(l.err))))
 })
 
 t.test('a stored NAD that does not validate is cached anyway, and logged', async (t) => {
@@ -288,14 +337,82 @@ t.test('pods that select a NAD are listed on demand, unfinished only, page by pa
 
 t.test('a pod list that fails or is too slow is an answer too, with the reason', async (t) => {
   const fake = await started(t)
-  const { state, lines } = await open(t, fake, { usageTimeoutMs: 50 })
+  // The bound only has to be shorter than the injected 30 s delay: a busy machine must not
+  // make the failing list look slow.
+  const { state, lines } = await open(t, fake, { usageTimeoutMs: 3000 })
   await state.waitForSync!(5000)
   fake.failLists = 1
   t.match(await state.podsUsingNad('team-a', 'mac'), { ok: false, reason: /500|etcd is sad/ })
   fake.podListDelayMs = 30_000
   t.same(await state.podsUsingNad('team-a', 'mac'), {
     ok: false,
-    reason: 'the pod list took longer than 50 ms',
+    reason: 'the pod list took longer than 3000 ms',
   })
   t.equal(lines.filter((l) => l.msg === 'could not list pods to check NAD usage').length, 2)
+})
+
+t.test(
+  'the last valid content of each policy ConfigMap is persisted and survives a restart',
+  async (t) => {
+    // Issue 11 item 1: restarted while a policy ConfigMap is invalid, the webhook used to decide
+    // with the built-in default (and say it was ready).
+    const fake = await started(t)
+    const store = () =>
+      fake.objects.configmaps.get(`${NS}/multinet-policy-last-good`) as
+        { data?: Record<string, string>; metadata: { labels?: Record<string, string> } } | undefined
+    const first = await open(t, fake)
+    await first.state.waitForSync!(30_000)
+    await until(() => store()?.data?.[`${NS}.base`] !== undefined, 30_000)
+    t.same(JSON.parse(store()!.data![`${NS}.base`]!), {
+      namespace: NS,
+      name: 'base',
+      data: { 'policy.yaml': POLICY },
+    })
+    t.notOk(store()!.metadata.labels?.[LABEL], 'the store is never read as policy')
+    fake.apply('configmaps', policyCm('zz-extra', 'apiVersion: multinet.io/v1alpha1\n'))
+    await until(() => store()?.data?.[`${NS}.zz-extra`] !== undefined, 30_000)
+    fake.remove('configmaps', policyCm('zz-extra', ''))
+    await until(() => store()?.data?.[`${NS}.zz-extra`] === undefined, 30_000)
+    await first.state.close()
+
+    // Made invalid while no webhook ran: the next one starts with the persisted copy.
+    fake.apply('configmaps', policyCm('base', 'apiVersion: multinet.io/v1alpha1\nrules: 7\n'))
+    const second = await open(t, fake)
+    t.equal(await second.state.waitForSync!(30_000), true, 'ready: the policy can decide')
+    t.same(second.state.policy().globalNamespaces, ['default', 'shared'])
+    t.match(
+      second.state.sync().problems.at(-1),
+      /its last valid content \(persisted in ConfigMap multinet-system\/multinet-policy-last-good\) stays in force/,
+    )
+    t.match(
+      JSON.parse(store()!.data![`${NS}.base`]!),
+      { data: { 'policy.yaml': POLICY } },
+      'the copy is not overwritten by the invalid content',
+    )
+    await second.state.close()
+
+    // Without the store (or with it lost), the same start fails closed and is not ready.
+    const third = await open(t, fake, { policyStore: '' })
+    t.equal(await third.state.waitForSync!(300), false)
+    t.match(third.state.sync().problems, [
+      /ConfigMap multinet-system\/base does not validate and no valid copy of it is known/,
+    ])
+  },
+)
+
+t.test('a policy store that cannot be read fails closed only where a copy is needed', async (t) => {
+  const fake = await started(t)
+  fake.configMapStatus = 403
+  const { state, lines } = await open(t, fake)
+  t.equal(await state.waitForSync!(30_000), true, 'all ConfigMaps valid: no copy needed')
+  await until(() => state.sync().problems.some((p) => p.includes('HTTP 403')), 30_000)
+  t.match(state.sync().problems, [
+    'cannot read ConfigMap multinet-system/multinet-policy-last-good: HTTP 403: injected failure',
+  ])
+  t.ok(lines.some((l) => l.msg === 'policy store: will retry'))
+  fake.apply('configmaps', policyCm('zz-bad', 'apiVersion: multinet.io/v1alpha1\nrules: 7\n'))
+  await until(() => !state.sync().synced, 30_000)
+  fake.configMapStatus = undefined
+  await until(() => !state.sync().problems.some((p) => p.includes('HTTP 403')), 30_000)
+  t.notOk(state.sync().synced, 'the store answers now, but holds no copy of zz-bad')
 })
