@@ -11,7 +11,7 @@ import type { CniEnv } from '../../src/agent/protocol.js'
 import { parseNetworkStatus } from '../../src/spec/network-status.js'
 import { ANNOTATIONS } from '../../src/spec/types.js'
 import { agentEnv, type AgentEnv } from './fixtures/agent-env.js'
-import { callSocket, cni } from './fixtures/cni-call.js'
+import { cni } from './fixtures/cni-call.js'
 import { rand } from './fixtures/host-net.js'
 
 t.setTimeout(180_000)
@@ -154,12 +154,9 @@ t.test(
     ])
     const patch = e.api.requests.find((r) => r.method === 'PATCH' && r.path.endsWith('/status'))!
     t.equal(patch.contentType, 'application/merge-patch+json')
-    t.same(Object.keys((patch.body as any).metadata).sort(), [
-      'annotations',
-      'resourceVersion',
-      'uid',
-    ])
-    t.same(Object.keys((patch.body as any).metadata.annotations), [ANNOTATIONS.networkStatus])
+    const meta = (patch.body as { metadata: { annotations: object } }).metadata
+    t.same(Object.keys(meta).sort(), ['annotations', 'resourceVersion', 'uid'])
+    t.same(Object.keys(meta.annotations), [ANNOTATIONS.networkStatus])
     await e.api.until(() => e.api.events.length >= 2)
     t.match(
       e.api.events.map((ev) => [ev.reason, ev.message]),
