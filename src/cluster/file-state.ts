@@ -6,7 +6,7 @@
  *
  * What the folder means is decided in manifests.ts (one file) and folder-merge.ts (all files).
  */
-import { readFile } from 'node:fs/promises'
+import { open } from 'node:fs/promises'
 import type { Logger } from 'pino'
 import type { AdmissionOptions } from '../admission/options.js'
 import type { NadInfo, SyncStatus } from '../admission/state.js'
@@ -27,6 +27,24 @@ export interface FileStateOptions {
 
 /** Well inside the promised second, and cheap: a stat per file. */
 export const POLL_INTERVAL_MS = 250
+
+/**
+ * Largest manifest file read. A ConfigMap or NAD is at most 1 MiB (etcd's limit is 1.5 MiB);
+ * a List file of many of them fits too. A bigger file is a per-file problem, not a read.
+ */
+export const MAX_MANIFEST_BYTES = 16 * 1024 * 1024
+
+/** The file's text, refused unread when it is larger than `max` bytes. */
+async function readBounded(file: string, max: number): Promise<string> {
+  const handle = await open(file, 'r')
+  try {
+    const { size } = await handle.stat()
+    if (size > max) throw new Error(`${size} bytes; files over ${max} bytes are not read`)
+    return await handle.readFile('utf8')
+  } finally {
+    await handle.close()
+  }
+}
 
 interface FileEntry {
   sig: string
@@ -120,10 +138,12 @@ class FolderState {
     const previous = this.files.get(file)?.content
     let text: string
     try {
-      text = await readFile(file, 'utf8')
+      text = await readBounded(file, MAX_MANIFEST_BYTES)
     } catch (err) {
       const problems = [`${file}: cannot read: ${messageOf(err)}`]
       this.files.set(file, { sig, content: previous, problems })
+      const kept = previous ? 'its previous content stays in use' : 'nothing of it is used'
+      this.opts.logger.warn({ file, problems }, `unreadable manifest; ${kept}`)
       return
     }
     const parsed = parseManifests(file, text, this.opts.options)
@@ -139,10 +159,19 @@ class FolderState {
   watch(): void {
     const tick = (): void => {
       this.timer = setTimeout(() => {
-        this.running = this.reload().finally(() => {
-          this.running = undefined
-          if (!this.closed) tick()
-        })
+        this.running = this.reload()
+          .catch((err: unknown) => {
+            // A reload never ends the process: the state stays as it was, and the next tick
+            // tries again.
+            this.opts.logger.error(
+              { dir: this.dir, err: messageOf(err) },
+              'state folder reload failed',
+            )
+          })
+          .finally(() => {
+            this.running = undefined
+            if (!this.closed) tick()
+          })
       }, POLL_INTERVAL_MS)
       this.timer.unref()
     }

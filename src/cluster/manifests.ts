@@ -7,6 +7,9 @@
  * ConfigMap are skipped: a folder may hold pods for `multinet review` next to the state.
  */
 import { parseAllDocuments } from 'yaml'
+import { messageOf } from '../errors.js'
+import { nestingDepth } from '../spec/json.js'
+import { MAX_YAML_DEPTH, valueDepth, yamlDepthProblem } from '../spec/yaml-limits.js'
 import { field, isObject, stringField, stringMap } from '../spec/object.js'
 import type { AdmissionOptions } from '../admission/options.js'
 import type { NadInfo } from '../admission/state.js'
@@ -35,24 +38,50 @@ export function isManifestFile(name: string): boolean {
   return MANIFEST_EXTENSIONS.some((ext) => name.endsWith(ext))
 }
 
-/** Documents of a file, or why it does not parse. YAML errors carry their line and column. */
+/**
+ * Alias expansions a document may make (uses of an anchor times the aliases inside it, as the
+ * YAML library counts them). Ten times the library's default of 100: a List of a few hundred
+ * NADs that share labels through one anchor is ordinary YAML, and the bound still stops a
+ * "billion laughs" expansion.
+ */
+export const MAX_ALIAS_COUNT = 1000
+
+/**
+ * Documents of a file, or why it does not parse. YAML errors carry their line and column.
+ * Never throws: a file is user input, and one bad file must not take the webhook down (an
+ * alias used 101 times once did: `toJS` throws, and nothing caught it).
+ */
 export function documentsOf(file: string, text: string): unknown[] | string {
   if (file.endsWith('.json')) {
+    const deep = nestingDepth(text)
+    if (deep > MAX_YAML_DEPTH) {
+      return `JSON nested ${deep} levels deep; at most ${MAX_YAML_DEPTH} are read`
+    }
     try {
       return [JSON.parse(text) as unknown]
     } catch (err) {
       return `invalid JSON: ${(err as Error).message}`
     }
   }
+  const deep = yamlDepthProblem(text)
+  if (deep !== undefined) return `YAML ${deep}`
   const docs = parseAllDocuments(text)
   const out: unknown[] = []
   for (const [i, doc] of docs.entries()) {
+    const where = docs.length > 1 ? `document ${i + 1}: ` : ''
     const err = doc.errors[0]
-    if (err) {
-      const where = docs.length > 1 ? `document ${i + 1}: ` : ''
-      return `${where}invalid YAML: ${err.message.split('\n')[0]}`
+    if (err) return `${where}invalid YAML: ${err.message.split('\n')[0]}`
+    let value: unknown
+    try {
+      value = doc.toJS({ maxAliasCount: MAX_ALIAS_COUNT })
+    } catch (e) {
+      // Runaway or unresolved aliases are only found here.
+      return `${where}invalid YAML: ${messageOf(e).split('\n')[0]} (at most ${MAX_ALIAS_COUNT} alias expansions per document)`
     }
-    out.push(doc.toJS({ maxAliasCount: 100 }))
+    if (valueDepth(value) > MAX_YAML_DEPTH) {
+      return `${where}invalid YAML: nested more than ${MAX_YAML_DEPTH} levels deep once aliases are expanded`
+    }
+    out.push(value)
   }
   return out
 }

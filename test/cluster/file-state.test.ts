@@ -209,12 +209,18 @@ t.test('watching: the policy follows its ConfigMaps, and keeps the last good one
 
   writeFileSync(join(dir, 'q.yaml'), policy('extra', 'rules: {}'))
   await until(() => state.sync().problems.length > 0, WITHIN)
+  // Never seen valid, so no copy of it can stand in: the policy refuses (issue 11 item 1).
   t.match(state.sync().problems, [
     /q\.yaml: ConfigMap multinet-system\/extra: /,
-    /stays in force \(base\)/,
+    /q\.yaml: ConfigMap multinet-system\/extra does not validate and no valid copy of it is known/,
   ])
   t.same(state.policy().sources, ['base'])
   t.equal(state.stats().policyErrors, 2)
+  const refused = state.policy().decide(
+    { namespace: 'a', namespaceLabels: {}, podLabels: {}, serviceAccount: 'default' },
+    [{ namespace: 'a', name: 'n', labels: {} }],
+  )
+  t.equal(refused[0]?.rule, 'policy-unavailable')
 
   rmSync(join(dir, 'q.yaml'))
   await until(() => state.sync().problems.length === 0, WITHIN)
@@ -252,9 +258,9 @@ t.test('a file that cannot be read is reported with the reason', async (t) => {
   >('../../src/cluster/file-state.js', {
     'node:fs/promises': {
       ...real,
-      readFile: async (path: string, enc: BufferEncoding) => {
+      open: async (path: string, flags: string) => {
         if (path.endsWith('locked.yaml')) throw new Error('EACCES: permission denied')
-        return real.readFile(path, enc)
+        return real.open(path, flags)
       },
     },
   })
@@ -268,4 +274,29 @@ t.test('a file that cannot be read is reported with the reason', async (t) => {
   ])
   t.ok(state.getNad('team-a', 'one'))
   await state.close()
+})
+
+// Issue 11 #11: a file that uses an anchor too often crashed `multinet webhook` in folder mode.
+t.test('watching: an alias bomb or an oversized file is a per-file problem', async (t) => {
+  const dir = t.testdir({ 'a.yaml': nad('team-a', 'one') })
+  const { state } = await open(t, dir, { watch: true })
+  const file = join(dir, 'a.yaml')
+  const uses = Array.from({ length: 1_500 }, () => '- *ns').join('\n')
+  writeFileSync(
+    file,
+    `apiVersion: v1\nkind: List\nitems:\n- &ns {apiVersion: v1, kind: Namespace, metadata: {name: x}}\n${uses}\n`,
+  )
+  await until(() => state.sync().problems.length === 1, WITHIN)
+  t.match(state.sync().problems[0], `${file}: invalid YAML: Excessive alias count`)
+  t.same(state.getNad('team-a', 'one')?.cniTypes, ['bridge'], 'the last good content stays')
+
+  writeFileSync(file, nad('team-a', 'one', 'vlan'))
+  await until(() => state.sync().problems.length === 0, WITHIN)
+  writeFileSync(file, Buffer.alloc(16 * 1024 * 1024 + 1, 0x20))
+  await until(() => state.sync().problems.length === 1, WITHIN)
+  t.match(
+    state.sync().problems[0],
+    `${file}: cannot read: 16777217 bytes; files over 16777216 bytes are not read`,
+  )
+  t.same(state.getNad('team-a', 'one')?.cniTypes, ['vlan'], 'the last good content stays')
 })

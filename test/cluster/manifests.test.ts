@@ -186,3 +186,43 @@ t.test('manifest file names', async (t) => {
   t.notOk(isManifestFile('a.yaml.swp'))
   t.notOk(isManifestFile('README.md'))
 })
+
+// Issue 11 #10, #11: deep or alias-heavy files are a per-file problem, never an exception.
+t.test('runaway aliases and deep nesting are per-file problems, never exceptions', async (t) => {
+  const nsList = (uses: number) =>
+    `apiVersion: v1\nkind: List\nitems:\n${Array.from(
+      { length: uses },
+      (_, i) =>
+        `- ${i === 0 ? '&ns ' : ''}{apiVersion: v1, kind: Namespace, metadata: {name: n${i}}}`,
+    ).join('\n')}\n- *ns\n`.replace(/- \*ns\n$/, `${'- *ns\n'.repeat(uses)}`)
+  // 150 uses of one anchor: ordinary YAML, read (the library's default refused over 100).
+  t.equal(ok(t, 'list.yaml', nsList(150)).namespaces.length, 300)
+  const [laughs] = broken('laughs.yaml', nsList(1_500))
+  t.match(
+    laughs,
+    /^laughs\.yaml: invalid YAML: Excessive alias count .* \(at most 1000 alias expansions per document\)/,
+  )
+  const chain = [
+    'a0: &a0 [x, x, x, x, x, x, x, x, x, x]',
+    ...Array.from(
+      { length: 9 },
+      (_, i) => `a${i + 1}: &a${i + 1} [${Array(10).fill(`*a${i}`).join(', ')}]`,
+    ),
+  ].join('\n')
+  t.match(broken('chain.yaml', chain), [/^chain\.yaml: invalid YAML: Excessive alias count/])
+  t.match(broken('unknown.yaml', 'a: *nowhere\n'), [/^unknown\.yaml: invalid YAML: /])
+  t.match(broken('deep.yaml', `a: ${'['.repeat(50_000)}`), [
+    /^deep\.yaml: YAML nested more than 64 levels deep \(line 1\)/,
+  ])
+  t.match(broken('deep.json', `${'['.repeat(50_000)}${']'.repeat(50_000)}`), [
+    /^deep\.json: JSON nested 50000 levels deep; at most 64 are read/,
+  ])
+  // Anchors inside anchors nest deeper than the text shows: measured on the value too.
+  const nested = [
+    'a0: &a0 [[[[[[[[[[1]]]]]]]]]]',
+    ...Array.from({ length: 9 }, (_, i) => `a${i + 1}: &a${i + 1} [[[[[[[[[[*a${i}]]]]]]]]]]`),
+  ].join('\n')
+  t.match(broken('nested.yaml', nested), [
+    /nested more than 64 levels deep once aliases are expanded/,
+  ])
+})
