@@ -1,6 +1,9 @@
 import { parseAllDocuments } from 'yaml'
-import { MultinetError } from '../errors.js'
+import { MAX_ALIAS_COUNT } from '../cluster/manifests.js'
+import { messageOf, MultinetError } from '../errors.js'
 import { isObject } from '../spec/object.js'
+import { valueDepth, yamlDepthProblem } from '../spec/yaml-limits.js'
+import { MAX_BODY_DEPTH, parseJsonBody } from '../webhook/http-errors.js'
 
 /** Kinds `multinet review -f` wraps into a CREATE review when given a bare object. */
 const RESOURCES: Record<string, { group: string; version: string; resource: string }> = {
@@ -13,8 +16,21 @@ const RESOURCES: Record<string, { group: string; version: string; resource: stri
   ConfigMap: { group: '', version: 'v1', resource: 'configmaps' },
 }
 
-/** Parses one YAML or JSON document; `source` names it in errors. */
+/**
+ * Parses one YAML or JSON document; `source` names it in errors, which are all usage errors
+ * (exit 2), never exceptions. JSON (text that starts with `{`) goes through the webhook's own
+ * body parser, so that a body the webhook refuses (too deep, `__proto__`) is refused here too.
+ */
 export function parseDocument(text: string, source: string): unknown {
+  if (text.trimStart().startsWith('{')) {
+    try {
+      return parseJsonBody(text)
+    } catch (err) {
+      throw new MultinetError('MN_ERR_USAGE', `${source}: ${messageOf(err)}`)
+    }
+  }
+  const deep = yamlDepthProblem(text)
+  if (deep !== undefined) throw new MultinetError('MN_ERR_USAGE', `${source}: YAML ${deep}`)
   const docs = parseAllDocuments(text)
   if (!Array.isArray(docs) || docs.length === 0) {
     throw new MultinetError('MN_ERR_USAGE', `${source}: no document found`)
@@ -32,7 +48,23 @@ export function parseDocument(text: string, source: string): unknown {
       `${source}: ${where}: ${problem.message.split('\n')[0]}`,
     )
   }
-  return doc.toJS()
+  let value: unknown
+  try {
+    value = doc.toJS({ maxAliasCount: MAX_ALIAS_COUNT })
+  } catch (err) {
+    // Runaway or unresolved aliases are only found here.
+    throw new MultinetError(
+      'MN_ERR_USAGE',
+      `${source}: ${messageOf(err).split('\n')[0]} (at most ${MAX_ALIAS_COUNT} alias expansions)`,
+    )
+  }
+  if (valueDepth(value, MAX_BODY_DEPTH) > MAX_BODY_DEPTH) {
+    throw new MultinetError(
+      'MN_ERR_USAGE',
+      `${source}: nested more than ${MAX_BODY_DEPTH} levels deep once aliases are expanded`,
+    )
+  }
+  return value
 }
 
 export interface WrapOptions {

@@ -90,7 +90,8 @@ t.test('bare objects are wrapped with the chosen user and namespace', async (t) 
 t.test('bad input exits 2 with a message that says what and where', async (t) => {
   const cases: [string[], string, RegExp][] = [
     [['-f', 'missing.yaml'], '', /cannot read missing\.yaml/],
-    [[], '{bad', /stdin: line \d+, column \d+/],
+    [[], '{bad', /stdin: request body is not valid JSON: .*position 1/],
+    [[], 'a: [b', /stdin: line \d+, column \d+/],
     [[], '', /stdin: no document found|expected an object/],
     [[], 'a: 1\n---\nb: 2\n', /2 documents; give one/],
     [[], '- 1\n', /expected an object/],
@@ -98,7 +99,8 @@ t.test('bad input exits 2 with a message that says what and where', async (t) =>
     [[], '{}', /cannot review kind null/],
     [['-o', 'yaml'], '', /-o must be json or text/],
     [['--endpoint', 'x'], '', /--endpoint must be both, validate or mutate/],
-    [['--bogus'], '', /Unknown option '--bogus'/],
+    [['--bogus'], '', /unknown option --bogus/],
+    [['--podnetinfo=maybe'], '', /podnetinfo/],
     [['--state', 'no-such-dir'], 'kind: Pod\nmetadata: {name: p}\n', /no-such-dir/],
     [
       [],
@@ -153,4 +155,90 @@ t.test('the real command, as a child process', async (t) => {
   ]).catch((e: { code: number; stdout: string }) => e)
   t.equal((denied as { code: number }).code, 1)
   t.equal(JSON.parse((denied as { stdout: string }).stdout).response.status.code, 403)
+})
+
+// Issue 11 #12: the webhook's input limit and admission options, so that the answer is its own.
+t.test('input over the webhook body limit is refused unread', async (t) => {
+  const dir = t.testdir({})
+  const big = `${dir}/big.yaml`
+  const { truncate, writeFile } = await import('node:fs/promises')
+  await writeFile(big, '')
+  await truncate(big, 50 * 1024 * 1024) // sparse: refused by its size, never read
+  const r = await run(['-f', big])
+  t.equal(r.code, 2)
+  t.match(r.err, /big\.yaml is 52428800 bytes; the webhook refuses bodies over 4194304 bytes/)
+  const small = await run([
+    '-f',
+    'examples/reviews/pod-create.json',
+    '--body-limit-bytes',
+    '65536',
+    ...STATE,
+  ])
+  t.equal(small.code, 0, 'a lower limit that the file fits in')
+  const stdin = await run(['--body-limit-bytes', '65536'], 'x'.repeat(70_000))
+  t.equal(stdin.code, 2)
+  t.match(stdin.err, /stdin is more than 65536 bytes/)
+})
+
+t.test("admission options change the answer as they change the webhook's", async (t) => {
+  const ops = async (argv: string[]) => {
+    const r = await run(['-f', 'examples/reviews/pod-create.json', ...STATE, ...argv])
+    t.equal(r.code, 0, argv.join(' '))
+    const patch = (JSON.parse(r.out) as { response: { patch?: string } }).response.patch
+    return patch === undefined ? '' : Buffer.from(patch, 'base64').toString()
+  }
+  const plain = await ops([])
+  t.match(plain, /podnetinfo/)
+  t.match(plain, /intel\.com\/sriov_netdevice/)
+  t.notMatch(await ops(['--no-podnetinfo']), /podnetinfo/)
+  t.notMatch(await ops(['--resource-name-keys', 'example.com/other']), /sriov_netdevice/)
+  const dir = t.testdir({ 'webhook.yaml': 'podnetinfo: false\nport: 9443\n' })
+  t.notMatch(
+    await ops(['--config', `${dir}/webhook.yaml`]),
+    /podnetinfo/,
+    'the webhook config file',
+  )
+  const c = captureIo('', process.cwd(), { MULTINET_PODNETINFO: 'false' })
+  await reviewCommand(['-f', 'examples/reviews/pod-create.json', ...STATE], c.io)
+  t.notMatch(Buffer.from(JSON.parse(c.stdout()).response.patch, 'base64').toString(), /podnetinfo/)
+
+  // Agent identities: the forged-status example is allowed once its user is the agent.
+  const forged = 'examples/reviews/pod-forged-status.json'
+  const review = JSON.parse(await readFile(forged, 'utf8')) as {
+    request: { userInfo: { username: string } }
+  }
+  const user = review.request.userInfo.username
+  t.equal((await run(['-f', forged, ...STATE, '--endpoint', 'validate'])).code, 1)
+  const asAgent = await run([
+    '-f',
+    forged,
+    ...STATE,
+    '--endpoint',
+    'validate',
+    '--agent-users',
+    user,
+    '--no-agent-require-same-node',
+  ])
+  t.equal(asAgent.code, 0, asAgent.out + asAgent.err)
+})
+
+t.test('hostile YAML is a usage error naming the input, never a crash', async (t) => {
+  const uses = Array.from({ length: 1_500 }, () => '  - *a').join('\n')
+  const bomb = `kind: Pod\nmetadata: {name: p}\nx: &a [1]\ny:\n${uses}\n`
+  const cases: [string, RegExp][] = [
+    [bomb, /^multinet review: stdin: Excessive alias count .*\(at most 1000 alias expansions\)/],
+    ['kind: Pod\nx: *nowhere\n', /^multinet review: stdin: /],
+    [`kind: Pod\nx: ${'['.repeat(50_000)}`, /stdin: YAML nested more than 64 levels deep/],
+    [`{"kind":${'['.repeat(5_000)}`, /stdin: request body is not valid JSON: nested 5001 levels/],
+    ['{"kind":"Pod","\\u005f_proto__":{}}', /the key "__proto__" is not allowed/],
+  ]
+  for (const [stdin, message] of cases) {
+    const r = await run([], stdin)
+    t.equal(r.code, 2, message.source)
+    t.match(r.err, message)
+  }
+  const dir = t.testdir({ 'bomb.yaml': bomb })
+  const named = await run(['-f', `${dir}/bomb.yaml`])
+  t.equal(named.code, 2)
+  t.match(named.err, /bomb\.yaml: Excessive alias count/)
 })
