@@ -253,7 +253,6 @@ export async function openKubeState(opts: KubeStateOptions): Promise<StateSource
       synced: synced(),
       problems: [
         ...reflectors.flatMap((r) => r.problem() ?? []),
-        ...policies.unavailable(),
         ...policies.problems(),
         ...[keeper?.problem()].filter((p) => p !== undefined),
       ],
@@ -278,7 +277,7 @@ export async function openKubeState(opts: KubeStateOptions): Promise<StateSource
       namespaces: namespaces.size,
       policyConfigMaps: configMaps.size,
       sources: Object.fromEntries(reflectors.map((r) => [r.name, r.counters()])),
-      policyErrors: policies.unavailable().length + policies.problems().length,
+      policyErrors: policies.problems().length,
     }),
     close: async () => {
       reflectors.forEach((r) => r.stop())

@@ -94,13 +94,14 @@ export class PolicySet {
   }
 
   /**
-   * Why some ConfigMaps are not in force as they are (and what stands in for them), then what
+   * Why some ConfigMaps are not in force as they are (and what stands in for them, or that the
+   * policy cannot decide: `unavailable()`), then what
    * the merge of the policy in force reported (a rule name defined twice: the first wins);
    * empty when all is well.
    */
   problems(): readonly string[] {
     const merge = (this.base.findings ?? []).map((f) => `policy merge: ${formatFinding(f)}`)
-    return [...this.errors, ...merge]
+    return [...this.errors, ...this.blocking, ...merge]
   }
 
   /**

@@ -24,6 +24,7 @@ import {
   uniqueName,
 } from '../fixtures/e2e/kube.js'
 import { NAD } from './crd.js'
+import { grantPolicyStore } from '../fixtures/e2e/webhook.js'
 import { TOKEN_USERS } from './identities.js'
 import { waitFor } from './net.js'
 
@@ -72,6 +73,7 @@ t.test('cluster state on a real apiserver', async (t) => {
   await grantClusterRole(admin, 'multinet-e2e-state-reader', READ_STATE, [
     { kind: 'ServiceAccount', name: 'multinet-webhook', namespace: POLICY_NS },
   ])
+  await grantPolicyStore(admin, TOKEN_USERS.webhook.user, POLICY_NS)
   const webhook = cp.kubeConfig('webhook')
   await waitFor(
     'RBAC for the webhook',
@@ -151,7 +153,8 @@ t.test('cluster state on a real apiserver', async (t) => {
     })
     await seen('policy updated', () => state.policy().globalNamespaces.includes('shared'))
 
-    // No webhook runs here, so the API server stores an invalid policy: the last good one stays.
+    // No webhook runs here, so the API server stores an invalid policy. One never seen valid
+    // has no copy to stand in for it: the policy fails closed and the state is not ready.
     await core.createNamespacedConfigMap({
       namespace: POLICY_NS,
       body: { ...cm('rules: 5\n'), metadata: { ...cm('').metadata, name: 'broken' } },
@@ -159,11 +162,31 @@ t.test('cluster state on a real apiserver', async (t) => {
     await seen('invalid policy reported', () => state.sync().problems.length > 0)
     t.match(state.sync().problems, [
       /^ConfigMap multinet-system\/broken: policy\.yaml: rules/,
-      /stays in force \(base\)/,
+      /^ConfigMap multinet-system\/broken does not validate and no valid copy of it is known/,
     ])
+    t.notOk(state.sync().synced, 'not ready while the policy cannot decide')
     t.same(state.policy().sources, ['base'])
     await core.deleteNamespacedConfigMap({ name: 'broken', namespace: POLICY_NS })
     await seen('problem cleared', () => state.sync().problems.length === 0)
+    // An invalid edit of a ConfigMap seen valid: its last valid content stays in force.
+    await core.replaceNamespacedConfigMap({
+      name: 'base',
+      namespace: POLICY_NS,
+      body: cm('rules: 5\n'),
+    })
+    await seen('invalid edit reported', () => state.sync().problems.length > 0)
+    t.match(
+      state.sync().problems.at(-1),
+      /base: its last valid content \(seen by this process\) stays in force/,
+    )
+    t.ok(state.sync().synced)
+    t.ok(state.policy().globalNamespaces.includes('shared'))
+    await core.replaceNamespacedConfigMap({
+      name: 'base',
+      namespace: POLICY_NS,
+      body: cm('globalNamespaces: [shared]\n'),
+    })
+    await seen('problem cleared again', () => state.sync().problems.length === 0)
 
     // Taking the label off makes the ConfigMap leave the labelled watch: back to the default.
     await core.replaceNamespacedConfigMap({
