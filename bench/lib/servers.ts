@@ -7,6 +7,7 @@ import { execFileSync, spawn, type ChildProcess } from 'node:child_process'
 import { readFile } from 'node:fs/promises'
 import { request } from 'node:http'
 import { join } from 'node:path'
+import { multinetCommand } from './build.js'
 import { pin } from './proc.js'
 
 export interface Server {
@@ -18,12 +19,14 @@ export interface Server {
   stop(): Promise<void>
 }
 
-const BIN = 'bin/multinet.js'
-
 export function makeCerts(dir: string): void {
-  execFileSync('node', [BIN, 'certs', '--out-dir', dir, '--ip-addresses', '127.0.0.1'], {
-    stdio: 'ignore',
-  })
+  execFileSync(
+    'node',
+    ['bin/multinet.js', 'certs', '--out-dir', dir, '--ip-addresses', '127.0.0.1'],
+    {
+      stdio: 'ignore',
+    },
+  )
 }
 
 function stopper(child: ChildProcess): () => Promise<void> {
@@ -60,10 +63,11 @@ export async function startWebhook(
   port: number,
   healthPort: number,
 ): Promise<Server> {
+  const [node, runner] = multinetCommand(certDir)
   const child = spawn(
-    'node',
+    node,
     [
-      BIN,
+      runner,
       'webhook',
       '--state-dir',
       stateDir,

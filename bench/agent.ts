@@ -1,0 +1,417 @@
+/**
+ * `npm run bench:agent` (root): what the agent adds on the pod-sandbox path.
+ *
+ *   direct   the runtime's own path without Multinet: exec the bridge plugin (ADD, then DEL
+ *            with prevResult), as containerd would;
+ *   shim     the same primary network through Multinet: the shim single executable -> the
+ *            agent over its unix socket -> the bridge plugin, with the pod read from a real
+ *            kube-apiserver and network-status written back to it.
+ *
+ * Each runs sequentially over 100 pods and then 20 pods at once; it reports ADD and DEL
+ * latency (p50/p99), the overhead per attachment, the shim's start time (and `multinet cni`
+ * through Node for comparison), and the agent's RSS with 100 pods attached. Pod netns, the
+ * bridge (10.254.0.0/16) and every reservation live only in namespaces and links this script
+ * makes, and it removes them on the way out. Numbers go in docs/benchmarks.md, never in tests.
+ *
+ *   npm run bench:agent [-- --pods 100 --concurrent 20 --out bench/results/agent-DATE.json]
+ */
+import { execFileSync, spawn } from 'node:child_process'
+import { randomBytes } from 'node:crypto'
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
+import { createServer } from 'node:net'
+import { tmpdir } from 'node:os'
+import { dirname, join } from 'node:path'
+import { CoreV1Api } from '@kubernetes/client-node'
+import { startControlPlane, type ControlPlane } from '../test/e2e/control-plane.js'
+import { multinetCommand } from './lib/build.js'
+import { median } from './lib/report.js'
+import { rssBytes } from './lib/proc.js'
+
+const PLUGINS = '/usr/lib/cni'
+const NODE = 'mnbench-node'
+
+interface Args {
+  pods: number
+  concurrent: number
+  out: string
+}
+
+function parseArgs(argv: string[]): Args {
+  const args: Args = {
+    pods: 100,
+    concurrent: 20,
+    out: `bench/results/agent-${new Date().toISOString().slice(0, 10)}.json`,
+  }
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i]
+    const v = argv[++i]
+    if (v === undefined) throw new Error(`${a} needs a value`)
+    if (a === '--pods') args.pods = Number(v)
+    else if (a === '--concurrent') args.concurrent = Number(v)
+    else if (a === '--out') args.out = v
+    else throw new Error(`unknown option ${a}`)
+  }
+  return args
+}
+
+interface Exec {
+  code: number | null
+  stdout: string
+  stderr: string
+  ms: number
+}
+
+function run(cmd: string, args: string[], env: NodeJS.ProcessEnv, stdin: string): Promise<Exec> {
+  return new Promise((resolve, reject) => {
+    const started = process.hrtime.bigint()
+    const child = spawn(cmd, args, { env, stdio: ['pipe', 'pipe', 'pipe'] })
+    let stdout = ''
+    let stderr = ''
+    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()))
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()))
+    child.on('error', reject)
+    child.on('close', (code) =>
+      resolve({ code, stdout, stderr, ms: Number(process.hrtime.bigint() - started) / 1e6 }),
+    )
+    child.stdin.end(stdin)
+  })
+}
+
+function must(what: string, r: Exec): Exec {
+  if (r.code !== 0) throw new Error(`${what} failed (exit ${r.code}): ${r.stdout}${r.stderr}`)
+  return r
+}
+
+const pct = (values: number[], p: number): number => {
+  const s = [...values].sort((a, b) => a - b)
+  return s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))] ?? 0
+}
+const stats = (values: number[]): { p50: number; p99: number; n: number } => ({
+  p50: pct(values, 50),
+  p99: pct(values, 99),
+  n: values.length,
+})
+
+async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const s = createServer()
+    s.once('error', reject)
+    s.listen(0, '127.0.0.1', () => {
+      const { port } = s.address() as { port: number }
+      s.close(() => resolve(port))
+    })
+  })
+}
+
+async function until(what: string, check: () => Promise<boolean>): Promise<void> {
+  const deadline = Date.now() + 120_000
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error(`${what}: not within 120 s`)
+    await new Promise((r) => setTimeout(r, 100))
+  }
+}
+
+interface Pod {
+  name: string
+  uid: string
+  netns: string
+  containerId: string
+}
+
+async function main(): Promise<void> {
+  const args = parseArgs(process.argv.slice(2))
+  if (process.getuid?.() !== 0) throw new Error('bench:agent needs root (network namespaces)')
+  const id = randomBytes(2).toString('hex')
+  const bridge = `mnbenchbr${id}`
+  const work = await mkdtemp(join(tmpdir(), 'multinet-bench-agent-'))
+  const forward = (await readFile('/proc/sys/net/ipv4/ip_forward', 'utf8')).trim()
+  const netnses: string[] = []
+  let cp: ControlPlane | undefined
+  let agentPid: number | undefined
+  const stopAgent: (() => Promise<void>)[] = []
+  try {
+    console.error('building the shim (scripts/build-shim.sh)')
+    const shim = execFileSync('bash', ['scripts/build-shim.sh', join(work, 'shim')], {
+      encoding: 'utf8',
+      stdio: ['ignore', 'pipe', 'inherit'],
+    })
+      .trim()
+      .split('\n')
+      .pop()!
+
+    // Shim start: VERSION is answered by the shim itself, so this is pure process start.
+    const versionEnv = { CNI_COMMAND: 'VERSION' }
+    const versionIn = JSON.stringify({ cniVersion: '1.0.0' })
+    const seaStart: number[] = []
+    for (let i = 0; i < 200; i++)
+      seaStart.push(must('shim VERSION', await run(shim, [], versionEnv, versionIn)).ms)
+    const nodeStart: number[] = []
+    for (let i = 0; i < 20; i++) {
+      nodeStart.push(
+        must(
+          'multinet cni VERSION',
+          await run(
+            'node',
+            ['bin/multinet.js', 'cni'],
+            { ...process.env, ...versionEnv },
+            versionIn,
+          ),
+        ).ms,
+      )
+    }
+
+    console.error('starting a control plane')
+    cp = await startControlPlane({ crds: true })
+    const admin = cp.kubeconfigFor('admin')
+
+    // The node's primary network: a bridge with host-local IPAM, in a subnet only our netns use.
+    const confDir = join(work, 'net.d')
+    const binDir = join(work, 'bin')
+    const stateDir = join(work, 'state')
+    await mkdir(confDir, { recursive: true })
+    await mkdir(binDir, { recursive: true })
+    const primary = {
+      cniVersion: '1.0.0',
+      name: 'mnbench',
+      type: 'bridge',
+      bridge,
+      isGateway: true,
+      ipam: {
+        type: 'host-local',
+        dataDir: join(work, 'ipam'),
+        ranges: [[{ subnet: '10.254.0.0/16' }]],
+        routes: [{ dst: '0.0.0.0/0' }],
+      },
+    }
+    await writeFile(join(confDir, '10-mnbench.conf'), JSON.stringify(primary))
+
+    const socket = join(work, 'agent.sock')
+    const healthPort = await freePort()
+    const [node, runner] = multinetCommand(work)
+    const agent = spawn(
+      node,
+      [
+        runner,
+        'agent',
+        '--node-name',
+        NODE,
+        '--kubeconfig',
+        admin,
+        '--socket',
+        socket,
+        '--cni-bin-dirs',
+        `${binDir},${PLUGINS}`,
+        '--cni-conf-dir',
+        confDir,
+        '--state-dir',
+        stateDir,
+        '--shim-source',
+        shim,
+        '--health-port',
+        String(healthPort),
+        '--log-level',
+        'warn',
+      ],
+      { stdio: ['ignore', 'ignore', 'inherit'], env: { ...process.env, NODE_ENV: 'production' } },
+    )
+    agentPid = agent.pid!
+    stopAgent.push(async () => {
+      if (agent.exitCode !== null) return
+      const exited = new Promise((r) => agent.once('exit', r))
+      agent.kill('SIGTERM')
+      await exited
+    })
+    await until('agent ready', async () => {
+      try {
+        const res = await fetch(`http://127.0.0.1:${healthPort}/readyz`)
+        return res.status === 200
+      } catch {
+        return false
+      }
+    })
+    const nodeConf = JSON.parse(await readFile(join(confDir, '00-multinet.conflist'), 'utf8')) as {
+      name: string
+      cniVersion: string
+      plugins: Record<string, unknown>[]
+    }
+    const shimConf = JSON.stringify({
+      ...nodeConf.plugins[0],
+      name: nodeConf.name,
+      cniVersion: nodeConf.cniVersion,
+    })
+
+    // Pods bound to the bench node (no kubelet: they stay Pending, which is all the agent needs).
+    const pods: Pod[] = []
+    const ns = 'mnbench'
+    const core = cp.kubeConfig('admin').makeApiClient(CoreV1Api)
+    await core.createNamespace({ body: { metadata: { name: ns } } })
+    for (let i = 0; i < args.pods; i++) {
+      const created = await core.createNamespacedPod({
+        namespace: ns,
+        body: {
+          metadata: { name: `pod-${i}` },
+          spec: {
+            nodeName: NODE,
+            automountServiceAccountToken: false,
+            containers: [{ name: 'c', image: 'busybox' }],
+          },
+        },
+      })
+      const uid = created.metadata!.uid!
+      const netns = `mnbench-${id}-${i}`
+      execFileSync('ip', ['netns', 'add', netns])
+      netnses.push(netns)
+      pods.push({
+        name: `pod-${i}`,
+        uid,
+        netns,
+        containerId: `mnbench${id}${i.toString().padStart(4, '0')}`,
+      })
+    }
+    function env(command: string, pod: Pod, namespace: string): NodeJS.ProcessEnv {
+      return {
+        CNI_COMMAND: command,
+        CNI_CONTAINERID: pod.containerId,
+        CNI_NETNS: `/run/netns/${pod.netns}`,
+        CNI_IFNAME: 'eth0',
+        CNI_PATH: `${binDir}:${PLUGINS}`,
+        CNI_ARGS: `IgnoreUnknown=1;K8S_POD_NAMESPACE=${namespace};K8S_POD_NAME=${pod.name};K8S_POD_INFRA_CONTAINER_ID=${pod.containerId};K8S_POD_UID=${pod.uid}`,
+        PATH: process.env.PATH,
+      }
+    }
+    const viaShim = {
+      add: async (pod: Pod) =>
+        must(`shim ADD ${pod.name}`, await run(shim, [], env('ADD', pod, ns), shimConf)).ms,
+      del: async (pod: Pod) =>
+        must(`shim DEL ${pod.name}`, await run(shim, [], env('DEL', pod, ns), shimConf)).ms,
+    }
+    const results = new Map<string, string>()
+    const direct = {
+      add: async (pod: Pod) => {
+        const r = must(
+          `bridge ADD ${pod.name}`,
+          await run(join(PLUGINS, 'bridge'), [], env('ADD', pod, ns), JSON.stringify(primary)),
+        )
+        results.set(pod.name, r.stdout)
+        return r.ms
+      },
+      del: async (pod: Pod) => {
+        const prev = JSON.parse(results.get(pod.name) ?? '{}') as unknown
+        const conf = JSON.stringify({ ...primary, prevResult: prev })
+        return must(
+          `bridge DEL ${pod.name}`,
+          await run(join(PLUGINS, 'bridge'), [], env('DEL', pod, ns), conf),
+        ).ms
+      },
+    }
+
+    type Path = typeof direct
+    const phases: Record<string, { add: number[]; del: number[] }> = {}
+    let rssWith100: number | undefined
+    const sequential = async (name: string, path: Path, measureRss: boolean): Promise<void> => {
+      const add: number[] = []
+      const del: number[] = []
+      for (const pod of pods) add.push(await path.add(pod))
+      if (measureRss && agentPid !== undefined) rssWith100 = rssBytes(agentPid)
+      for (const pod of pods) del.push(await path.del(pod))
+      phases[`${name} sequential`] = { add, del }
+    }
+    const concurrent = async (name: string, path: Path): Promise<void> => {
+      const add: number[] = []
+      const del: number[] = []
+      for (let i = 0; i + args.concurrent <= pods.length; i += args.concurrent) {
+        const batch = pods.slice(i, i + args.concurrent)
+        add.push(...(await Promise.all(batch.map((p) => path.add(p)))))
+        del.push(...(await Promise.all(batch.map((p) => path.del(p)))))
+      }
+      phases[`${name} ${args.concurrent} at once`] = { add, del }
+    }
+    // Interleaved: direct, shim, direct, shim, so a noisy moment hits both.
+    console.error('direct, sequential')
+    await sequential('direct', direct, false)
+    console.error('through the shim and agent, sequential')
+    await sequential('shim+agent', viaShim, true)
+    console.error(`direct, ${args.concurrent} at once`)
+    await concurrent('direct', direct)
+    console.error(`through the shim and agent, ${args.concurrent} at once`)
+    await concurrent('shim+agent', viaShim)
+
+    const lines: string[] = [
+      '| path | ADD p50 ms | ADD p99 ms | DEL p50 ms | DEL p99 ms | attachments |',
+      '| --- | --- | --- | --- | --- | --- |',
+    ]
+    const summary: Record<string, unknown> = {}
+    for (const [name, { add, del }] of Object.entries(phases)) {
+      const a = stats(add)
+      const d = stats(del)
+      summary[name] = { add: a, del: d }
+      lines.push(
+        `| ${name} | ${a.p50.toFixed(1)} | ${a.p99.toFixed(1)} | ${d.p50.toFixed(1)} | ${d.p99.toFixed(1)} | ${a.n} |`,
+      )
+    }
+    const over = (kind: 'add' | 'del', mode: string, p: number): number =>
+      pct(phases[`shim+agent ${mode}`]![kind], p) - pct(phases[`direct ${mode}`]![kind], p)
+    const overhead = {
+      sequentialAddP50: over('add', 'sequential', 50),
+      sequentialAddP99: over('add', 'sequential', 99),
+      sequentialDelP99: over('del', 'sequential', 99),
+      concurrentAddP99: over('add', `${args.concurrent} at once`, 99),
+    }
+    const shimStart = { sea: stats(seaStart), node: stats(nodeStart) }
+    console.log(lines.join('\n'))
+    console.log(
+      `\noverhead per attachment (shim+agent minus direct): ADD p50 ${overhead.sequentialAddP50.toFixed(1)} ms, ` +
+        `ADD p99 ${overhead.sequentialAddP99.toFixed(1)} ms, DEL p99 ${overhead.sequentialDelP99.toFixed(1)} ms sequential; ` +
+        `ADD p99 ${overhead.concurrentAddP99.toFixed(1)} ms with ${args.concurrent} at once`,
+    )
+    console.log(
+      `shim start (VERSION, answered locally): single executable p50 ${shimStart.sea.p50.toFixed(1)} ms, ` +
+        `p99 ${shimStart.sea.p99.toFixed(1)} ms (${shimStart.sea.n} runs); through node bin/multinet.js cni ` +
+        `p50 ${shimStart.node.p50.toFixed(1)} ms (${shimStart.node.n} runs)`,
+    )
+    console.log(
+      `agent RSS with ${args.pods} pods attached: ${((rssWith100 ?? 0) / 2 ** 20).toFixed(0)} MB`,
+    )
+    await mkdir(dirname(args.out), { recursive: true })
+    await writeFile(
+      args.out,
+      JSON.stringify(
+        {
+          date: new Date().toISOString(),
+          node: process.version,
+          args,
+          summary,
+          overhead,
+          shimStart,
+          agentRssBytes: rssWith100,
+          medianSeaStartMs: median(seaStart),
+        },
+        null,
+        2,
+      ) + '\n',
+    )
+    console.log(`\nwrote ${args.out}`)
+  } finally {
+    for (const stop of stopAgent) await stop().catch(() => undefined)
+    await cp?.stop().catch(() => undefined)
+    for (const n of netnses) {
+      try {
+        execFileSync('ip', ['netns', 'del', n], { stdio: 'ignore' })
+      } catch {
+        // already gone
+      }
+    }
+    try {
+      execFileSync('ip', ['link', 'del', bridge], { stdio: 'ignore' })
+    } catch {
+      // never created
+    }
+    await writeFile('/proc/sys/net/ipv4/ip_forward', forward)
+    await rm(work, { recursive: true, force: true })
+  }
+}
+
+main().catch((err: unknown) => {
+  console.error(err instanceof Error ? (err.stack ?? err.message) : err)
+  process.exitCode = 1
+})
