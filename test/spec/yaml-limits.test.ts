@@ -95,3 +95,19 @@ t.test('valueDepth measures without recursion and stops past the bound', async (
   t.ok(valueDepth(shared) > MAX_YAML_DEPTH)
   t.ok(valueDepth(shared, 1_000) > 1_000 || valueDepth(shared, 1_000) === 41)
 })
+
+// Issue 11 #10: a 50k-deep policy took 4.5 s and answered "Maximum call stack size exceeded".
+t.test('the policy parser refuses a deep policy before parsing it', async (t) => {
+  const { parsePolicyText } = await import('../../src/policy/parse.js')
+  for (const text of [`rules: ${'['.repeat(50_000)}`, `rules:\n${'- '.repeat(50_000)}x`]) {
+    const { document, findings } = parsePolicyText(text)
+    t.equal(document, undefined)
+    t.match(findings, [
+      {
+        rule: 'policy.invalid',
+        path: 'policy.yaml',
+        message: /^YAML nested more than 64 levels deep \(line \d\)/,
+      },
+    ])
+  }
+})
