@@ -5,6 +5,9 @@ export interface AgentReply {
   readonly body: string
 }
 
+/** The agent accepted the connection but did not answer within the request's timeout. */
+export class ProbeTimeout extends Error {}
+
 /** Answers are a CNI result or error: anything larger is not the agent. */
 const BODY_CAP = 1024 * 1024
 
@@ -45,7 +48,9 @@ export function agentRequest(
     })
     req.on('error', reject)
     if (timeoutMs !== undefined) {
-      req.setTimeout(timeoutMs, () => req.destroy(new Error(`no answer within ${timeoutMs} ms`)))
+      req.setTimeout(timeoutMs, () =>
+        req.destroy(new ProbeTimeout(`no answer within ${timeoutMs} ms`)),
+      )
     }
     req.end(body)
   })

@@ -15,7 +15,7 @@ import {
   type CniErrorBody,
   type CniRequest,
 } from '../protocol.js'
-import { agentRequest } from './http.js'
+import { ProbeTimeout, agentRequest } from './http.js'
 
 export const DEFAULT_READY_TIMEOUT_MS = 30_000
 export const DEFAULT_DEADLINE_MS = 100_000
@@ -38,6 +38,8 @@ const POLL_FIRST_MS = 50
 const POLL_MAX_MS = 1000
 /** One /readyz probe never takes longer than this (a wedged agent is a failed probe). */
 const PROBE_TIMEOUT_MS = 2000
+/** ...and never less than this, even at the very end of the wait. */
+const PROBE_MIN_MS = 250
 /** CNI STATUS code for "plugin not available" (spec 1.1.0). */
 const STATUS_NOT_AVAILABLE = 50
 
@@ -139,11 +141,15 @@ function sleep(ms: number, signal: AbortSignal): Promise<void> {
 
 const hint = (socket: string) => `is multinet-agent running on this node? socket ${socket}`
 
-/** Polls /readyz with backoff until 200, `readyTimeoutMs`, or the deadline. */
+/**
+ * Polls /readyz with backoff until 200, `readyTimeoutMs`, or the deadline. The failure names the
+ * agent's last real answer (503 and why) rather than a probe cut short at the end of the wait.
+ */
 async function waitReady(s: ShimSettings, signal: AbortSignal): Promise<void> {
   const until = Date.now() + s.readyTimeoutMs
   let pause = POLL_FIRST_MS
-  let last: string
+  let last = ''
+  let answered = false
   for (;;) {
     const left = until - Date.now()
     try {
@@ -153,13 +159,17 @@ async function waitReady(s: ShimSettings, signal: AbortSignal): Promise<void> {
         READY_ROUTE,
         undefined,
         signal,
-        Math.max(1, Math.min(PROBE_TIMEOUT_MS, left)),
+        Math.min(PROBE_TIMEOUT_MS, Math.max(PROBE_MIN_MS, left)),
       )
       if (reply.status === 200) return
       last = `HTTP ${reply.status}: ${reply.body.trim().slice(0, 500)}`
+      answered = true
     } catch (err) {
       if (signal.aborted) throw err
-      last = errorText(err)
+      if (!answered || !(err instanceof ProbeTimeout)) {
+        last = errorText(err)
+        answered = false
+      }
     }
     const rest = until - Date.now()
     if (rest <= 0) {
