@@ -37,6 +37,8 @@ const COMMANDS: Record<string, () => Promise<Command>> = {
   audit: async () => (await import('./kubectl/audit-command.js')).auditCommand,
   cni: async () => (await import('./cni-command.js')).cniCommand,
   version: async () => versionCommand,
+  // What `docker run IMAGE --version` and packagers expect.
+  '--version': async () => versionCommand,
 }
 
 export async function main(argv: readonly string[], io: CliIo): Promise<number> {

@@ -102,17 +102,17 @@ t.test('follows adds, updates and deletes', async (t) => {
   const { state } = await open(t, fake)
   await state.waitForSync!(5000)
   fake.apply('nads', nad('team-a', 'new', '{"type":"ipvlan"}', { plane: 'data' }))
-  await until(() => state.getNad('team-a', 'new') !== undefined, 1000)
+  await until(() => state.getNad('team-a', 'new') !== undefined, 30_000)
   t.same(state.getNad('team-a', 'new')?.labels, { plane: 'data' })
   fake.remove('nads', nad('default', 'br'))
-  await until(() => state.getNad('default', 'br') === undefined, 1000)
+  await until(() => state.getNad('default', 'br') === undefined, 30_000)
   fake.apply('namespaces', namespace('team-a', { tier: 'silver' }))
-  await until(() => state.namespaceLabels('team-a')?.tier === 'silver', 1000)
+  await until(() => state.namespaceLabels('team-a')?.tier === 'silver', 30_000)
   fake.apply('configmaps', policyCm('extra', 'apiVersion: multinet.io/v1alpha1\n'))
-  await until(() => state.policy().sources.length === 2, 1000)
+  await until(() => state.policy().sources.length === 2, 30_000)
   t.same(state.policy().sources, ['base', 'extra'])
   fake.remove('configmaps', policyCm('extra', ''))
-  await until(() => state.policy().sources.length === 1, 1000)
+  await until(() => state.policy().sources.length === 1, 30_000)
 })
 
 t.test('an invalid policy ConfigMap keeps its last valid content, or fails closed', async (t) => {
@@ -159,12 +159,12 @@ t.test('relists after 410 Gone and counts reconnects', async (t) => {
   await state.waitForSync!(5000)
   await until(() => fake.openWatches === 3)
   fake.remove('nads', nad('default', 'br'))
-  await until(() => state.getNad('default', 'br') === undefined, 1000)
+  await until(() => state.getNad('default', 'br') === undefined, 30_000)
   fake.compact()
   fake.endWatches('gone')
-  await until(() => state.stats().sources!.nads!.relists === 1, 2000)
+  await until(() => state.stats().sources!.nads!.relists === 1, 30_000)
   fake.apply('nads', nad('default', 'after'))
-  await until(() => state.getNad('default', 'after') !== undefined, 1000)
+  await until(() => state.getNad('default', 'after') !== undefined, 30_000)
   const s = state.stats().sources!
   t.match(s, {
     nads: { relists: 1, reconnects: 1 },
@@ -174,7 +174,7 @@ t.test('relists after 410 Gone and counts reconnects', async (t) => {
   await until(() => fake.openWatches === 3)
   fake.endWatches('clean') // a server-side timeout: resume without a relist
   const all = () => Object.values(state.stats().sources!)
-  await until(() => all().every((c) => c.reconnects === 2), 2000)
+  await until(() => all().every((c) => c.reconnects === 2), 30_000)
   t.equal(state.stats().sources!.nads!.relists, 1)
   t.ok(lines.filter((l) => l.msg === 'watch reconnecting').length >= 6, 'each reconnect logged')
 })
@@ -184,7 +184,7 @@ t.test('a failing list keeps the state unready and says why, then recovers', asy
   fake.failLists = 4
   const { state } = await open(t, fake)
   t.equal(await state.waitForSync!(1), false, 'not synced within 1 ms')
-  await until(() => state.sync().problems.some((p) => p.includes('etcd is sad')), 2000)
+  await until(() => state.sync().problems.some((p) => p.includes('etcd is sad')), 30_000)
   t.notOk(state.sync().synced)
   t.match(state.sync().problems.join('\n'), /initial list not complete \(HTTP 500: etcd is sad\)/)
   t.equal(await state.waitForSync!(5000), true)
@@ -199,11 +199,11 @@ t.test('a watch that cannot reconnect keeps serving and reports staleness', asyn
   const { state } = await open(t, fake, { policyStore: '' })
   await state.waitForSync!(5000)
   await fake.close()
-  await until(() => state.sync().problems.length === 3, 2000)
+  await until(() => state.sync().problems.length === 3, 30_000)
   t.ok(state.sync().synced, 'synced stays true: the cache is served')
   t.match(state.sync().problems[0], /^nads: watch down for \d+\.\ds \(.*ECONNREFUSED.*\); serving/)
   t.ok(state.getNad('team-a', 'mac'), 'still answering from memory')
-  await until(() => state.stats().sources!.nads!.staleSeconds > 0.05, 2000)
+  await until(() => state.stats().sources!.nads!.staleSeconds > 0.05, 30_000)
 })
 
 t.test('a NAD not yet in the cache is looked up once, and a miss is not kept', async (t) => {

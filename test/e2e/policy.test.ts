@@ -62,7 +62,7 @@ async function until(
       return accept(m) ? { m } : undefined
     },
     // The informer delivers a ConfigMap change in milliseconds; the bound is generous for a busy CI machine.
-    { timeoutMs: 5_000, intervalMs: 100 },
+    { timeoutMs: 30_000, intervalMs: 100 },
   )
   return { message: message.m, ms: Date.now() - start }
 }
