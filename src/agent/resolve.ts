@@ -5,6 +5,7 @@
  * device the kubelet allocated as `deviceID`, the selection's `cni-args` under `args.cni`.
  * Every failure names the selection and the NAD.
  */
+import { messageOf } from '../errors.js'
 import { validateCniConfig } from '../spec/cni-config.js'
 import { errorsOf } from '../spec/finding.js'
 import { isObject } from '../spec/object.js'
@@ -48,7 +49,9 @@ export async function resolveNetwork(
   const ref = `${ctx.path} (${el.namespace}/${el.name})`
   const unresolved = (why: string): CniError =>
     new CniError(CNI_ERROR_CODES.networkUnresolved, `${ref}: ${why}`)
-  const nad = await sources.getNad(el.namespace, el.name)
+  const nad = await sources.getNad(el.namespace, el.name).catch((err: unknown) => {
+    throw unresolved(`cannot read the NetworkAttachmentDefinition: ${messageOf(err)}`)
+  })
   if (nad === undefined) {
     throw unresolved(`NetworkAttachmentDefinition ${el.namespace}/${el.name} not found`)
   }
@@ -86,7 +89,11 @@ export async function resolveNetwork(
   let deviceId: string | undefined
   const resource = nad.annotations[ANNOTATIONS.resourceName]
   if (resource !== undefined) {
-    const ids = await sources.deviceIds(ctx.podNamespace, ctx.podName, resource)
+    const ids = await sources
+      .deviceIds(ctx.podNamespace, ctx.podName, resource)
+      .catch((err: unknown) => {
+        throw unresolved(`cannot get the pod's ${resource} devices: ${messageOf(err)}`)
+      })
     const index = ctx.deviceCursor.get(resource) ?? 0
     deviceId = ids[index]
     if (deviceId === undefined) {

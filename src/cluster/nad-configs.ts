@@ -11,7 +11,7 @@ import type { NadObject } from '../agent/resolve.js'
 import { field, isObject, metadataOf } from '../spec/object.js'
 import { isDns1123Label } from '../spec/names.js'
 import { NAD_API } from './kube-resources.js'
-import { abortable, httpStatusOf } from './list-watch.js'
+import { abortable, describeError, httpStatusOf } from './list-watch.js'
 
 export function nadObjectOf(obj: unknown): NadObject | undefined {
   const m = metadataOf(obj)
@@ -40,7 +40,7 @@ export function nadGetter(
       return nadObjectOf(obj)
     } catch (err) {
       if (httpStatusOf(err) === 404) return undefined
-      throw err
+      throw new Error(`NAD ${namespace}/${name}: ${describeError(err)}`, { cause: err })
     }
   }
 }

@@ -10,7 +10,13 @@ import type { PodInfo, PodSource } from '../agent/deps.js'
 import { field, metadataOf, stringField } from '../spec/object.js'
 import { ANNOTATIONS } from '../spec/types.js'
 import { pageOf } from './kube-resources.js'
-import { abortable, httpStatusOf, type ReflectorSpec, type Watcher } from './list-watch.js'
+import {
+  abortable,
+  describeError,
+  httpStatusOf,
+  type ReflectorSpec,
+  type Watcher,
+} from './list-watch.js'
 import { Reflector, type ReflectorOptions } from './reflector.js'
 import type { SourceCounters } from './source.js'
 
@@ -129,8 +135,16 @@ export class NodePods implements PodSource {
       p !== undefined && (uid === undefined || p.uid === uid)
     const cached = this.cachedPod(namespace, name)
     if (matches(cached)) return cached
-    const waited = await this.waitFor(() => this.cachedPod(namespace, name), matches)
-    if (waited !== undefined) return waited
+    // Absent: bound a moment ago, the watch is about to deliver it. Present with another UID:
+    // the cache may lag a recreation, so the API decides at once.
+    if (cached === undefined && this.opts.waitMs > 0) {
+      this.opts.logger.debug(
+        { pod: `${namespace}/${name}`, uid, waitMs: this.opts.waitMs },
+        'pod not in the node cache yet; waiting for the watch',
+      )
+      const waited = await this.waitFor(() => this.cachedPod(namespace, name), matches)
+      if (waited !== undefined) return waited
+    }
     try {
       const obj: unknown = await this.core.readNamespacedPod(
         { namespace, name },
@@ -139,7 +153,7 @@ export class NodePods implements PodSource {
       return podInfoOf(obj)
     } catch (err) {
       if (httpStatusOf(err) === 404) return undefined
-      throw err
+      throw new Error(describeError(err), { cause: err })
     }
   }
 
@@ -147,7 +161,6 @@ export class NodePods implements PodSource {
     get: () => PodInfo | undefined,
     ok: (p: PodInfo | undefined) => p is PodInfo,
   ): Promise<PodInfo | undefined> {
-    if (this.opts.waitMs <= 0) return Promise.resolve(undefined)
     return new Promise((resolve) => {
       const check = (): void => {
         const p = get()

@@ -140,6 +140,33 @@ t.test('device IDs are handed out in order per resource', async (t) => {
   })
 })
 
+t.test('source failures are unresolved-network errors naming the selection', async (t) => {
+  const failing = sources([], {
+    getNad: async () => {
+      throw new Error('HTTP 503: down')
+    },
+  })
+  await t.rejects(resolveNetwork(el('x'), failing, ctx()), {
+    code: 102,
+    message: 'networks[0] (ns/x): cannot read the NetworkAttachmentDefinition: HTTP 503: down',
+  })
+  const nad = {
+    namespace: 'ns',
+    name: 'd',
+    annotations: { [ANNOTATIONS.resourceName]: 'r/x' },
+    config: macvlan,
+  }
+  const noKubelet = sources([nad], {
+    deviceIds: async () => {
+      throw new Error('ENOENT')
+    },
+  })
+  await t.rejects(resolveNetwork(el('d'), noKubelet, ctx()), {
+    code: 102,
+    message: "networks[0] (ns/d): cannot get the pod's r/x devices: ENOENT",
+  })
+})
+
 t.test('injectIntoPlugins keeps other keys and tolerates odd plugin entries', async (t) => {
   t.same(injectIntoPlugins({ type: 'x', args: 'odd' }, { k: 1 }, { a: 1 }), {
     type: 'x',
