@@ -14,6 +14,7 @@ import {
   mkdirSync,
   mkdtempSync,
   readdirSync,
+  readFileSync,
   rmSync,
   symlinkSync,
   writeFileSync,
@@ -80,12 +81,16 @@ export interface RealNode {
   ctr(args: string[]): string
   /** Links `path` into the CNI bin dir as `name` (e.g. a test plugin). */
   addCniPlugin(name: string, path: string): void
-  /** The network namespace path of a pod's sandbox (from containerd's sandbox spec), if any. */
+  /** A pod's sandbox: its id and network namespace path (from containerd's sandbox spec). */
+  sandbox(podUid: string): { id: string; netns: string } | undefined
+  /** The network namespace path of a pod's sandbox, if any. */
   sandboxNetns(podUid: string): string | undefined
   /** Runs a command inside a network namespace (nsenter --net). */
   inNetns(netns: string, args: string[]): string
   /** The reserved IPs in a host-local data dir for a network name. */
   reservations(dataDir: string, network: string): string[]
+  /** The same, with the container (sandbox) id that holds each (host-local's file content). */
+  reservationOwners(dataDir: string, network: string): { ip: string; containerId: string }[]
   /** Waits for the Node to be Ready (once a CNI config exists in the conf dir). */
   waitReady(): Promise<void>
   logTails(lines?: number): string
@@ -209,8 +214,19 @@ export async function startNode(cp: ControlPlane, opts: NodeOptions = {}): Promi
       symlinkSync(path, link)
     },
     sandboxNetns(podUid) {
+      return node.sandbox(podUid)?.netns
+    },
+    sandbox(podUid) {
+      // Failed or stopped sandboxes of the same pod may still be listed: only a running one counts.
+      const running = new Set(
+        ctr(['-n', 'k8s.io', 'tasks', 'ls'])
+          .split('\n')
+          .map((l) => l.trim().split(/\s+/))
+          .filter((f) => f[2] === 'RUNNING')
+          .map((f) => f[0]),
+      )
       for (const id of ctr(['-n', 'k8s.io', 'containers', 'ls', '-q']).split('\n')) {
-        if (!id) continue
+        if (!id || !running.has(id)) continue
         let info: {
           Labels?: Record<string, string>
           Spec?: { linux?: { namespaces?: { type: string; path?: string }[] } }
@@ -224,7 +240,7 @@ export async function startNode(cp: ControlPlane, opts: NodeOptions = {}): Promi
         if (labels['io.kubernetes.pod.uid'] !== podUid) continue
         if (labels['io.cri-containerd.kind'] !== 'sandbox') continue
         const ns = info.Spec?.linux?.namespaces?.find((n) => n.type === 'network')
-        if (ns?.path) return ns.path
+        if (ns?.path) return { id, netns: ns.path }
       }
       return undefined
     },
@@ -243,6 +259,17 @@ export async function startNode(cp: ControlPlane, opts: NodeOptions = {}): Promi
     async waitReady() {
       if (!kubelet) throw new Error('kubelet not started')
       await waitNodeReady(cp.kubeConfig('admin'), name, kubelet)
+    },
+    reservationOwners(dataDir, network) {
+      return node.reservations(dataDir, network).map((ip) => {
+        let containerId = ''
+        try {
+          containerId = readFileSync(join(dataDir, network, ip), 'utf8').split(/\r?\n/)[0] ?? ''
+        } catch {
+          // released meanwhile
+        }
+        return { ip, containerId }
+      })
     },
     logTails(lines = 40) {
       return [containerd, kubelet]
