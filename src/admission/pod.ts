@@ -43,8 +43,23 @@ async function reviewPodCreate(
 ): Promise<Verdict> {
   const pod = req.object
   const meta = metadataOf(pod)
-  // Pods created by controllers may carry no namespace in the object (NRI #26): the request has it.
-  const namespace = meta.namespace || req.namespace || 'default'
+  // Pods created by controllers may carry no namespace in the object (NRI #26): the request has
+  // it, and it is what the API server authorized, so it wins. The API server refuses a mismatch
+  // before admission; should one arrive anyway, deciding for the object's namespace could grant
+  // another namespace's networks.
+  const namespace = req.namespace || meta.namespace || 'default'
+  if (req.namespace && meta.namespace && meta.namespace !== req.namespace) {
+    return {
+      ...EMPTY_VERDICT,
+      findings: [
+        error(
+          'pod.shape',
+          'metadata.namespace',
+          `is ${meta.namespace}, but the request creates the pod in namespace ${req.namespace}`,
+        ),
+      ],
+    }
+  }
   const spec = field(pod, 'spec')
   // A namespace created a moment ago may not have reached the cache: its labels decide
   // tenants and namespace-selector rules, so look it up rather than decide without them.

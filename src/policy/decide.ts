@@ -85,7 +85,7 @@ function evaluate(
   const own = tenant?.networkKeys.has(key) ?? false
   const joinedOwner = own ? undefined : joined.find((j) => j.networkKeys.has(key))
   if (tenant?.assignment.locked && !own && !joinedOwner && RANK[tenant.mode] <= rank) {
-    return deniedByLock(tenant, ref, subject)
+    return deniedByLock(tenant, ref, subject, joined)
   }
   if (tenant && own) return allowedByTenant(tenant, subject)
   if (tenant && joinedOwner) return allowedByJoin(tenant, joinedOwner)

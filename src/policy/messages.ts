@@ -84,12 +84,23 @@ export function deniedByRule(rule: CompiledRule, ref: NetworkRef, s: Subject): O
   }
 }
 
-export function deniedByLock(t: CompiledTenant, ref: NetworkRef, s: Subject): Outcome {
+export function deniedByLock(
+  t: CompiledTenant,
+  ref: NetworkRef,
+  s: Subject,
+  joined: readonly CompiledTenant[] = [],
+): Outcome {
   const own = t.assignment.networks.map(networkKey).join(', ') || 'none'
+  const also = joined
+    .map(
+      (j) => `tenant ${q(j.name)}: ${j.assignment.networks.map(networkKey).join(', ') || 'none'}`,
+    )
+    .join('; ')
+  const scope = joined.length > 0 ? `, and those of the tenants it joins (${also})` : ''
   return {
     allowed: false,
     rule: `tenant/${t.name}`,
-    reason: `namespace ${q(s.namespace)} belongs to tenant ${q(t.name)} (${where(t.source)}), which is locked to its own networks (${own})`,
+    reason: `namespace ${q(s.namespace)} belongs to tenant ${q(t.name)} (${where(t.source)}), which is locked to its own networks (${own})${scope}`,
     hint: `ask an admin to add ${net(ref)} to the networks of tenant ${q(t.name)} in ${where(t.source)}, to have the tenant join the tenant that owns it, or to open it to every pod in an admin entry`,
   }
 }

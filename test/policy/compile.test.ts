@@ -146,3 +146,13 @@ t.test('tenantFor: the first tenant in merge order that matches the namespace', 
     locked: true,
   })
 })
+
+t.test('an admin entry defined in two ConfigMaps: the first wins, with the line', async (t) => {
+  const admin = (ns: string) => `admins:\n  - name: ops\n    namespaces: { names: [${ns}] }`
+  const p = compilePolicy([named('b', admin('ops-b')), named('a', admin('ops-a'))])
+  t.equal(verdict(p, subject('ops-a'), net('x/y')), 'allowed admin/ops')
+  t.equal(verdict(p, subject('ops-b'), net('x/y')), 'enforce isolation')
+  t.same(p.findings?.map(formatFinding), [
+    'configmap/b: policy.yaml: admins[0].name: admin name "ops" is already defined in admins[0] of policy ConfigMap "a"; admin names must be unique across policy ConfigMaps; this one is ignored (line 3) [policy.invalid]',
+  ])
+})

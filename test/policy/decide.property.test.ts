@@ -1,11 +1,20 @@
 /**
- * Properties of decide over random policies: a deny rule only ever adds refusals, and the order
- * in which ConfigMaps arrive does not matter.
+ * Properties of decide over random policies (rules of every action, tenants with joins and
+ * locks, admin entries, physical networks): a deny rule only ever adds refusals and no admin
+ * entry gets past one; a grant changes nothing for the pods and networks it does not match and
+ * never refuses; the order in which ConfigMaps arrive does not matter.
  */
 import fc from 'fast-check'
 import t from 'tap'
 import { compilePolicy } from '../../src/policy/compile.js'
-import type { PolicyDocument, PolicyRule, PolicyTenant } from '../../src/policy/document.js'
+import { compileRule } from '../../src/policy/compiled-rules.js'
+import type {
+  PolicyAdmin,
+  PolicyDocument,
+  PolicyRule,
+  PolicyTenant,
+} from '../../src/policy/document.js'
+import { compileNetworkMatch } from '../../src/policy/network-index.js'
 import type { Decision, Mode, NetworkRef, Subject } from '../../src/policy/types.js'
 
 const NAMESPACES = ['a', 'b', 'default', 'infra']
@@ -25,6 +34,7 @@ const networks = fc.oneof(
     }),
   }),
   fc.record({ selector: fc.record({ matchLabels: fc.constant({ tier: 'gold' }) }) }),
+  fc.record({ physicalNetworks: fc.subarray(['phy-a', 'phy-b'], { minLength: 1 }) }),
   fc.record({
     names: fc.constant(['infra/*']),
     selector: fc.record({
@@ -45,12 +55,17 @@ const from = fc.oneof(
   fc.record({ serviceAccounts: fc.subarray(['*/sa', 'a/default'], { minLength: 1 }) }),
 )
 
-const ruleBody = fc.record({
-  action: fc.constantFrom<'allow' | 'deny'>('allow', 'deny'),
-  mode,
-  networks,
-  from,
-})
+const ruleBody = fc
+  .record({
+    action: fc.constantFrom<PolicyRule['action']>('allow', 'deny', 'grant', 'reserve'),
+    mode,
+    networks,
+    from,
+  })
+  // As validation requires: a grant is always in force.
+  .map((r) => (r.action === 'grant' ? { ...r, mode: undefined } : r))
+
+const grantBody = fc.record({ networks, from }).map((r) => ({ ...r, action: 'grant' as const }))
 
 const tenant = fc.record({
   namespaces: fc.record({ names: fc.subarray(['a', 'b'], { minLength: 1 }) }),
@@ -59,7 +74,16 @@ const tenant = fc.record({
     .map((l) => l.map((network) => ({ network }))),
   locked: fc.boolean(),
   mode,
+  // Tenant names are t<doc>-0: join those of other documents (or none that exists).
+  joins: fc.option(fc.subarray(['t0-0', 't1-0', 't2-0', 'nobody'], { minLength: 1 }), {
+    nil: undefined,
+  }),
 })
+
+const admin = fc.oneof(
+  fc.record({ namespaces: fc.record({ names: fc.subarray(['a', 'infra'], { minLength: 1 }) }) }),
+  fc.record({ networks }),
+)
 
 /** Up to three ConfigMaps with unique rule and tenant names. */
 const documents = fc
@@ -69,6 +93,7 @@ const documents = fc
       globals: fc.option(fc.subarray(NAMESPACES), { nil: undefined }),
       rules: fc.array(ruleBody, { maxLength: 5 }),
       tenants: fc.array(tenant, { maxLength: 1 }),
+      admins: fc.array(admin, { maxLength: 1 }),
     }),
     { minLength: 1, maxLength: 3 },
   )
@@ -81,9 +106,15 @@ const documents = fc
         rules: d.rules.map(
           (r, j) => ({ ...withoutUndefined(r), name: `r${i}-${j}` }) as PolicyRule,
         ),
-        tenants: d.tenants.map(
-          (tn, j) => ({ ...withoutUndefined(tn), name: `t${i}-${j}` }) as PolicyTenant,
-        ),
+        tenants: d.tenants
+          .map((tn, j) => {
+            const name = `t${i}-${j}`
+            const joins = tn.joins?.filter((n) => n !== name)
+            const body = { ...withoutUndefined(tn), name } as PolicyTenant
+            return joins && joins.length > 0 ? { ...body, joins } : { ...body, joins: undefined }
+          })
+          .map((tn) => withoutUndefined(tn)),
+        admins: d.admins.map((a, j) => ({ ...a, name: `a${i}-${j}` }) as PolicyAdmin),
       }
       return { name: `cm-${i}`, document }
     }),
@@ -100,11 +131,14 @@ const subject = fc.record({
   serviceAccount: fc.constantFrom('default', 'sa'),
 })
 
-const network: fc.Arbitrary<NetworkRef> = fc.record({
-  namespace: fc.constantFrom(...NAMESPACES),
-  name: fc.constantFrom(...NETS),
-  labels,
-})
+const network: fc.Arbitrary<NetworkRef> = fc
+  .record({
+    namespace: fc.constantFrom(...NAMESPACES),
+    name: fc.constantFrom(...NETS),
+    labels,
+    physicalNetwork: fc.constantFrom<string | undefined>(undefined, 'phy-a', 'phy-b'),
+  })
+  .map((r) => withoutUndefined(r) as NetworkRef)
 
 /** What admission makes of a decision: refused (enforce), admitted with a warning, logged, or not. */
 const severity = (d: Decision): number => (d.allowed ? 3 : RANK[d.mode])
@@ -154,6 +188,85 @@ t.test('decisions do not depend on the order ConfigMaps arrive in', async (t) =>
         throw new Error('order changed the decision')
     }),
     { numRuns: 200 },
+  )
+  t.pass('property held')
+})
+
+t.test('a grant never changes the decision for a pod or network it does not match', async (t) => {
+  fc.assert(
+    fc.property(
+      documents,
+      grantBody,
+      fc.nat(),
+      subject,
+      fc.array(network, { minLength: 1, maxLength: 3 }),
+      (docs, body, where, s: Subject, refs) => {
+        const before = compilePolicy(docs).decide(s, refs)
+        const grant = { ...body, name: 'added-grant' } as PolicyRule
+        const target = docs[where % docs.length]!
+        const rules = [...(target.document.rules ?? [])]
+        rules.splice(where % (rules.length + 1), 0, grant)
+        const changed = docs.map((d) =>
+          d === target ? { ...d, document: { ...d.document, rules } } : d,
+        )
+        const after = compilePolicy(changed).decide(s, refs)
+        const matchesPod = compileRule(grant, 0, 'x', 'enforce').subject(s) === undefined
+        const matchesNet = compileNetworkMatch(grant.networks)
+        before.forEach((b, i) => {
+          const a = after[i]!
+          if (!matchesPod || !matchesNet(refs[i]!)) {
+            if (JSON.stringify(a) !== JSON.stringify(b))
+              throw new Error(`a grant changed another pod's decision: ${JSON.stringify([b, a])}`)
+          } else if (severity(a) < severity(b)) {
+            throw new Error(`a grant refused: ${JSON.stringify([b, a])}`)
+          }
+        })
+      },
+    ),
+    { numRuns: 500 },
+  )
+  t.pass('property held')
+})
+
+t.test('an admin entry never gets past an enforced deny rule', async (t) => {
+  fc.assert(
+    fc.property(
+      documents,
+      subject,
+      fc.array(network, { minLength: 1, maxLength: 3 }),
+      (docs, s: Subject, refs) => {
+        // Every pod here is in an admin namespace, and every network is open to every pod.
+        const admins: PolicyAdmin[] = [
+          { name: 'everything', namespaces: { names: ['*'] }, networks: { names: ['*/*'] } },
+        ]
+        const withAdmin = [
+          ...docs,
+          { name: 'zz-admin', document: { ...docs[0]!.document, rules: [], tenants: [], admins } },
+        ]
+        const denies = docs.flatMap((d) =>
+          (d.document.rules ?? [])
+            .filter((r) => r.action === 'deny')
+            .map((r) => ({
+              rule: compileRule(r, 0, d.name, d.document.mode ?? 'enforce'),
+              networks: compileNetworkMatch(r.networks),
+            })),
+        )
+        const decided = compilePolicy(withAdmin).decide(s, refs)
+        decided.forEach((d, i) => {
+          const deny = denies.find(
+            (x) =>
+              x.rule.mode === 'enforce' && x.networks(refs[i]!) && x.rule.subject(s) === undefined,
+          )
+          if (deny && (d.allowed || d.mode !== 'enforce' || d.rule !== `rule/${deny.rule.name}`)) {
+            throw new Error(`an admin entry got past ${deny.rule.name}: ${JSON.stringify(d)}`)
+          }
+          if (!deny && !d.allowed && d.mode === 'enforce' && !d.rule.startsWith('rule/')) {
+            throw new Error(`only a deny refuses an admin namespace: ${JSON.stringify(d)}`)
+          }
+        })
+      },
+    ),
+    { numRuns: 500 },
   )
   t.pass('property held')
 })

@@ -284,3 +284,85 @@ t.test('an allowed decision reports the enforced outcome', async (t) => {
   const [d] = p.decide(subject('a'), [net('a/net')])
   t.same([d!.allowed, d!.rule, d!.mode, d!.hint], [true, 'isolation', 'enforce', undefined])
 })
+
+t.test('a grant adds access without reserving; a reservation refuses the rest', async (t) => {
+  const p = policyOf(`rules:
+${rule('g', 'grant', 'infra/net', 'namespaces: { names: [a] }')}
+${rule('r', 'reserve', 'infra/db', 'namespaces: { names: [a] }')}
+${rule('g2', 'grant', 'infra/db', 'serviceAccounts: [b/agent]')}`)
+  t.equal(verdict(p, subject('a'), net('infra/net')), 'allowed rule/g')
+  t.equal(verdict(p, subject('infra'), net('infra/net')), 'allowed isolation', 'nothing reserved')
+  t.equal(verdict(p, subject('b'), net('infra/net')), 'enforce isolation')
+  t.equal(verdict(p, subject('infra'), net('infra/db')), 'enforce rule/r', 'reserved')
+  t.equal(verdict(p, subject('b', { sa: 'agent' }), net('infra/db')), 'allowed rule/g2')
+  const [g] = p.decide(subject('a'), [net('infra/net')])
+  t.equal(g!.reason, 'grant rule "g" in ConfigMap "policy" grants it to this pod')
+})
+
+t.test('a grant does not open a tenant lock; an admin network does', async (t) => {
+  const p = policyOf(`rules:
+${rule('g', 'grant', 'infra/net', 'namespaces: { names: ["*"] }')}
+tenants:
+  - { name: acme, namespaces: { names: [acme] }, networks: [], locked: true }
+admins:
+  - { name: shared, networks: { names: [infra/dns] } }`)
+  t.equal(verdict(p, subject('acme'), net('infra/net')), 'enforce tenant/acme')
+  t.equal(verdict(p, subject('acme'), net('infra/dns')), 'allowed admin/shared')
+  const [d] = p.decide(subject('acme'), [net('infra/dns')])
+  t.equal(d!.reason, 'admin entry "shared" (ConfigMap "policy") opens "infra/dns" to every pod')
+})
+
+t.test('admin namespaces reach every network; deny rules still win', async (t) => {
+  const p = policyOf(`rules:
+${rule('closed', 'deny', 'vault/*', 'namespaces: { names: ["*"] }')}
+${rule('r', 'reserve', 'infra/db', 'namespaces: { names: [a] }')}
+tenants:
+  - { name: ops-tenant, namespaces: { names: [ops] }, networks: [], locked: true }
+admins:
+  - { name: ops, namespaces: { selector: { matchLabels: { role: ops } } } }`)
+  const ops = subject('ops', { nsLabels: { role: 'ops' } })
+  t.equal(verdict(p, ops, net('infra/db')), 'allowed admin/ops', 'past a reservation')
+  t.equal(verdict(p, ops, net('b/x')), 'allowed admin/ops', 'past isolation and its own lock')
+  t.equal(verdict(p, ops, net('vault/keys')), 'enforce rule/closed')
+  t.equal(verdict(p, subject('ops'), net('b/x')), 'enforce tenant/ops-tenant', 'no label: no admin')
+})
+
+t.test('a deny in warn mode is still reported for an admin namespace', async (t) => {
+  const p = policyOf(`rules:
+${rule('soon', 'deny', 'b/x', 'namespaces: { names: ["*"] }', ', mode: warn')}
+admins:
+  - { name: ops, namespaces: { names: [ops] } }`)
+  t.equal(verdict(p, subject('ops'), net('b/x')), 'warn rule/soon')
+})
+
+t.test('joins: the union of networks under one lock, one way, not chained', async (t) => {
+  const p = policyOf(`tenants:
+  - { name: a, namespaces: { names: [a] }, networks: [{ network: n/a }], locked: true, joins: [b, ghost] }
+  - { name: b, namespaces: { names: [b] }, networks: [{ network: n/b }], locked: true, joins: [c] }
+  - { name: c, namespaces: { names: [c] }, networks: [{ network: n/c }] }`)
+  t.equal(verdict(p, subject('a'), net('n/b')), 'allowed tenant/a')
+  t.equal(verdict(p, subject('a'), net('n/c')), 'enforce tenant/a', 'not chained')
+  t.equal(verdict(p, subject('b'), net('n/a')), 'enforce tenant/b', 'one way')
+  t.equal(verdict(p, subject('b'), net('n/c')), 'allowed tenant/b')
+  t.equal(verdict(p, subject('c'), net('n/b')), 'enforce isolation', 'c joins nobody')
+  t.same(p.tenantFor(subject('a'))?.networks, [{ namespace: 'n', name: 'a' }], 'not injected')
+  t.same(
+    p.findings?.map((f) => [f.severity, f.path, f.message]),
+    [
+      [
+        'warning',
+        'configmap/policy: policy.yaml: tenant a',
+        'joins tenant "ghost", which no policy ConfigMap defines; it joins nothing until one does',
+      ],
+    ],
+  )
+})
+
+t.test('physical networks: known ones only', async (t) => {
+  const p = policyOf(`rules:
+  - { name: phy, action: reserve, networks: { physicalNetworks: [phy-data] }, from: { namespaces: { names: [nfv] } } }`)
+  const onData = { ...net('x/fast'), physicalNetwork: 'phy-data' }
+  t.equal(verdict(p, subject('nfv'), onData), 'allowed rule/phy')
+  t.equal(verdict(p, subject('x'), onData), 'enforce rule/phy')
+  t.equal(verdict(p, subject('x'), net('x/fast')), 'allowed isolation', 'no physical network')
+})

@@ -212,6 +212,11 @@ t.test('joined tenants', async (t) => {
   const reporting = subject('reporting')
   t.equal(verdict(policy, reporting, net('tenant-nets/green')), 'allowed tenant/reporting')
   t.equal(verdict(policy, reporting, net('tenant-nets/yellow')), 'enforce tenant/reporting')
+  const [chained] = policy.decide(reporting, [net('tenant-nets/yellow')])
+  t.match(
+    chained!.reason,
+    /locked to its own networks \(none\), and those of the tenants it joins \(tenant "green": tenant-nets\/green\)/,
+  )
   t.same(policy.findings, [])
 })
 

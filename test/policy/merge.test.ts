@@ -68,3 +68,47 @@ t.test('the first definition among the others is the one named', async (t) => {
   const findings = policyConflicts(doc('z', ['r']), [doc('b', ['r']), doc('a', ['r'])])
   t.match(findings[0]?.message, /policy ConfigMap "a"/)
 })
+
+t.test('admin entries are definitions too, unique across ConfigMaps', async (t) => {
+  const withAdmin = (name: string) => ({
+    name,
+    document: documentOf(
+      'apiVersion: multinet.io/v1alpha1\nadmins:\n  - name: ops\n    namespaces: { names: [ops] }\n',
+    ),
+  })
+  t.same(definitionsOf(withAdmin('a')), [
+    { kind: 'admin', name: 'ops', source: 'a', at: 'admins[0]' },
+  ])
+  t.same(policyConflicts(withAdmin('b'), [withAdmin('a')]).map(formatFinding), [
+    'policy.yaml: admins[0].name: admin name "ops" is already defined in admins[0] of policy ConfigMap "a"; admin names must be unique across policy ConfigMaps (line 3) [policy.invalid]',
+  ])
+})
+
+t.test('a join of a tenant no ConfigMap defines is a warning, with its line', async (t) => {
+  const joining = (name: string, joins: string) => ({
+    name,
+    document: documentOf(
+      `apiVersion: multinet.io/v1alpha1\ntenants:\n  - name: t-${name}\n    namespaces: { names: [x] }\n    networks: []\n    joins: [${joins}]\n`,
+    ),
+  })
+  t.same(policyConflicts(joining('b', 't-a, t-b2'), [joining('a', 't-b')]).map(formatFinding), [
+    'policy.yaml: tenants[0].joins[1]: tenant "t-b2" is not defined in any policy ConfigMap: the join has no effect until it is (line 6) [policy.invalid]',
+  ])
+  t.same(
+    policyConflicts(joining('a', 't-b'), [joining('a', 'x'), joining('b', 't-a')]),
+    [],
+    'a tenant of another ConfigMap counts; the stored version of the same one does not',
+  )
+  const unparsed = {
+    name: 'c',
+    document: {
+      apiVersion: 'multinet.io/v1alpha1' as const,
+      tenants: [{ name: 'c', namespaces: { names: ['c'] }, networks: [], joins: ['ghost'] }],
+    },
+  }
+  t.same(
+    policyConflicts(unparsed, []).map((f) => f.message),
+    ['tenant "ghost" is not defined in any policy ConfigMap: the join has no effect until it is'],
+    'a document that was not parsed from text has no lines',
+  )
+})

@@ -124,3 +124,18 @@ t.test('property: a lookup finds exactly what trying every rule would find', asy
   )
   t.pass('property held')
 })
+
+t.test('physical networks: filed by name, matched exactly, unknown matches none', async (t) => {
+  const index = indexOf([
+    ['data', { physicalNetworks: ['phy-data', 'phy-data2'] }],
+    ['both', { names: ['nfv/*'], physicalNetworks: ['phy-data'] }],
+    ['mgmt', { physicalNetworks: ['phy-mgmt'] }],
+  ])
+  const on = (ref: string, physicalNetwork?: string) =>
+    index.lookup({ ...net(ref), ...(physicalNetwork ? { physicalNetwork } : {}) }).map((e) => e.id)
+  t.same(on('nfv/a', 'phy-data'), ['data', 'both'])
+  t.same(on('web/a', 'phy-data2'), ['data'])
+  t.same(on('nfv/a', 'phy-mgmt'), ['mgmt'])
+  t.same(on('nfv/a'), [], 'a NAD without a physical network')
+  t.notOk(compileNetworkMatch({ physicalNetworks: ['phy-data'] })(net('nfv/a')))
+})

@@ -82,3 +82,25 @@ t.test('wrong shapes are left to the schema', async (t) => {
   t.same(flat(null), [])
   t.same(flat({ rules: 'x', tenants: [null, 'x', { networks: 'x' }] }), [])
 })
+
+t.test(
+  'admin entries: selectors are checked, one of namespaces or networks is required',
+  async (t) => {
+    const problems = documentProblems({
+      admins: [
+        { name: 'a', namespaces: { selector: { matchLabels: { 'Bad Key': 'x' } } } },
+        { name: 'b', networks: { selector: { matchExpressions: [{ key: 'k', operator: 'In' }] } } },
+        { name: 'c' },
+        'not a map',
+      ],
+    })
+    t.same(
+      problems.map((p) => p.path),
+      [
+        ['admins', 0, 'namespaces', 'selector', 'matchLabels', 'Bad Key'],
+        ['admins', 1, 'networks', 'selector', 'matchExpressions', 0, 'values'],
+        ['admins', 2],
+      ],
+    )
+  },
+)
