@@ -36,18 +36,6 @@ RUN npm run build \
  && bash scripts/build-shim.sh /src/shim
 
 FROM ${NODE_IMAGE} AS runtime
-ARG VERSION=0.1.0
-ARG REVISION=unknown
-ARG CREATED=1970-01-01T00:00:00Z
-LABEL org.opencontainers.image.title="multinet" \
-      org.opencontainers.image.description="Multi-network pods for Kubernetes: admission webhook, node agent and CNI shim" \
-      org.opencontainers.image.version="${VERSION}" \
-      org.opencontainers.image.revision="${REVISION}" \
-      org.opencontainers.image.created="${CREATED}" \
-      org.opencontainers.image.licenses="Apache-2.0" \
-      org.opencontainers.image.source="https://github.com/multinet/multinet" \
-      org.opencontainers.image.documentation="https://github.com/multinet/multinet/blob/main/docs/install.md" \
-      org.opencontainers.image.base.name="${NODE_IMAGE}"
 ENV NODE_ENV=production
 # npm (and yarn, in the official images) are build tools: the image never installs anything.
 RUN rm -rf /usr/local/lib/node_modules /usr/local/bin/npm /usr/local/bin/npx \
@@ -66,3 +54,17 @@ USER 65532:65532
 EXPOSE 8443 8081
 ENTRYPOINT ["node", "/opt/multinet/bin/multinet.js"]
 CMD ["webhook"]
+# Last, so that a new revision only changes the image's config, not a cached layer.
+ARG VERSION=0.1.0
+ARG REVISION=unknown
+ARG CREATED=1970-01-01T00:00:00Z
+ARG NODE_IMAGE
+LABEL org.opencontainers.image.title="multinet" \
+      org.opencontainers.image.description="Multi-network pods for Kubernetes: admission webhook, node agent and CNI shim" \
+      org.opencontainers.image.version="${VERSION}" \
+      org.opencontainers.image.revision="${REVISION}" \
+      org.opencontainers.image.created="${CREATED}" \
+      org.opencontainers.image.licenses="Apache-2.0" \
+      org.opencontainers.image.source="https://github.com/multinet/multinet" \
+      org.opencontainers.image.documentation="https://github.com/multinet/multinet/blob/main/docs/install.md" \
+      org.opencontainers.image.base.name="${NODE_IMAGE}"
