@@ -241,6 +241,12 @@ export function checkAgentSettings(settings: AgentSettings): PhysicalNetworkMap 
   if (settings.nodeName === undefined) {
     problems.push('nodeName is required (--node-name or MULTINET_NODE_NAME)')
   }
+  // sockaddr_un holds 108 bytes with the NUL; Node's bind fails with a bare EINVAL beyond that.
+  if (Buffer.byteLength(settings.socket) > 107) {
+    problems.push(
+      `socket path is ${Buffer.byteLength(settings.socket)} bytes; a unix socket path must be at most 107`,
+    )
+  }
   if (settings.cniBinDirs.length === 0) problems.push('cniBinDirs must name at least one directory')
   if (!/^[^/]+\.conflist$/.test(settings.nodeConfigName)) {
     problems.push(
