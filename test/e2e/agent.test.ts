@@ -8,9 +8,11 @@
  */
 import t from 'tap'
 import { CoreV1Api } from '@kubernetes/client-node'
+import { execFileSync } from 'node:child_process'
 import { existsSync } from 'node:fs'
 import { join } from 'node:path'
-import { refusal, uniqueName } from '../fixtures/e2e/kube.js'
+import { createNad, nad, refusal, uniqueName } from '../fixtures/e2e/kube.js'
+import { waitFor } from './net.js'
 import {
   agentEnvironment,
   hostIn,
@@ -61,6 +63,18 @@ await env.createNad('tuned', {
     { type: 'tuning', mac: TUNED_MAC },
   ],
 })
+
+// A NAD on the physical network phy-data: no master in its config; the agent uses the NIC its
+// --physical-networks map names for this node (the veth above), and labels the Node with it.
+const phySubnet = env.subnet()
+const phyNad = nad('phy', {
+  cniVersion: '1.0.0',
+  type: 'macvlan',
+  mode: 'bridge',
+  ipam: { type: 'static', addresses: [{ address: `${hostIn(phySubnet, 20)}/24` }] },
+})
+Object.assign(phyNad.metadata, { annotations: { 'multinet.io/physical-network': 'phy-data' } })
+await createNad(admin, ns, phyNad)
 
 const reserved = (network: string): string[] => node.reservations(ipamDir, network)
 const primaryReserved = (): string[] => node.reservations(node.primary.dataDir, node.primary.name)
@@ -119,6 +133,47 @@ t.test('a pod with three networks gets them all, as planned and reported', async
   t.same(reserved('br'), [], 'br reservation freed')
   t.same(reserved('tuned'), [], 'tuned reservation freed')
   t.same(primaryReserved(), [], 'primary reservation freed')
+})
+
+t.test('a NAD on a physical network rides on the NIC the node maps it to', async (t) => {
+  const core = admin.makeApiClient(CoreV1Api)
+  const label = 'physnet.multinet.io/phy-data'
+  const labels = await waitFor(
+    `node label ${label}`,
+    async () => {
+      const l = (await core.readNode({ name: node.name })).metadata?.labels ?? {}
+      return label in l ? l : undefined
+    },
+    { timeoutMs: 60_000, intervalMs: 500 },
+  )
+  t.equal(labels[label], 'true', 'the agent labelled the node with its physical network')
+
+  const name = uniqueName('phy')
+  const created = await createPod(admin, ns, sleeperPod(name, node.name, { [NETWORKS]: 'phy' }))
+  t.equal(
+    created.spec?.nodeSelector?.[label],
+    'true',
+    'the webhook made the pod select nodes with that physical network',
+  )
+  const pod = await waitRunning(admin, ns, name)
+  const seen = env.podNetwork(pod.metadata?.uid ?? '')
+  const net1 = (
+    JSON.parse(node.inNetns(seen.netns, ['ip', '-j', '-d', 'link', 'show', 'net1'])) as {
+      link_index?: number
+      linkinfo?: { info_kind?: string }
+    }[]
+  )[0]
+  t.equal(net1?.linkinfo?.info_kind, 'macvlan', 'net1 is a macvlan')
+  const masterIndex = Number(
+    execFileSync('cat', [`/sys/class/net/${env.links.master}/ifindex`], { encoding: 'utf8' }),
+  )
+  t.equal(net1?.link_index, masterIndex, `its parent is the mapped NIC ${env.links.master}`)
+  t.ok(
+    seen.addrs.some((a) => a.ifname === 'net1' && a.local === hostIn(phySubnet, 20)),
+    'with its static address',
+  )
+  await deletePod(admin, ns, name)
+  t.notOk(existsSync(seen.netns), 'gone with the pod')
 })
 
 t.test("the agent's credentials cannot write network-status on another node's pod", async (t) => {
