@@ -75,3 +75,26 @@ export function immutableNetworksGuard(req: AdmissionRequest): Finding[] {
   }
   return findings
 }
+
+/**
+ * `pods/binding` (what the scheduler creates to place a pod) copies the Binding's
+ * metadata.annotations onto the pod: a way to write the network annotations that neither a pod
+ * CREATE nor an UPDATE review sees. No binder has a reason to carry them, so a Binding that does
+ * is refused: the selection is fixed at creation, and network-status comes from the agent
+ * through the pod or pods/status, where its guard applies.
+ */
+export function bindingGuard(req: AdmissionRequest): Finding[] {
+  const annotations = metadataOf(req.object).annotations
+  const findings: Finding[] = []
+  for (const key of [ANNOTATIONS.networks, ANNOTATIONS.defaultNetwork, ANNOTATIONS.networkStatus]) {
+    if (annotations[key] === undefined) continue
+    findings.push(
+      error(
+        key === ANNOTATIONS.networkStatus ? 'pod.network-status-forged' : 'pod.networks-immutable',
+        `metadata.annotations["${key}"]`,
+        `a pods/binding may not carry this annotation (the API server would copy it onto the pod, past the checks of pod create and update); bind without it`,
+      ),
+    )
+  }
+  return findings
+}

@@ -3,7 +3,7 @@ import { messageOf } from '../errors.js'
 import { mutatePod } from '../mutation/mutate-pod.js'
 import { field, metadataOf, stringField } from '../spec/object.js'
 import type { AdmissionOptions } from './options.js'
-import { immutableNetworksGuard, networkStatusGuard } from './pod-guards.js'
+import { bindingGuard, immutableNetworksGuard, networkStatusGuard } from './pod-guards.js'
 import { applyDecisions, readPodNetworks, resolveNads, subjectOf } from './pod-networks.js'
 import type { AdmissionRequest } from './review.js'
 import { EMPTY_VERDICT, type Verdict } from './respond.js'
@@ -15,7 +15,8 @@ export type Endpoint = 'validate' | 'mutate'
 /**
  * Pods. CREATE: guards, selections, NAD existence, access policy, then (mutate) the scheduling
  * patch. The mutating endpoint repeats the validation so that it never patches a pod that will
- * be refused, and refuses it early with the same message. UPDATE (any subresource): guards only.
+ * be refused, and refuses it early with the same message. UPDATE (any subresource) and
+ * pods/binding CREATE: guards only.
  */
 export async function reviewPod(
   endpoint: Endpoint,
@@ -30,6 +31,11 @@ export async function reviewPod(
     // (pods/status writes annotations too).
     const findings = [...networkStatusGuard(req, options), ...immutableNetworksGuard(req)]
     return { ...EMPTY_VERDICT, findings }
+  }
+  if (req.operation === 'CREATE' && req.subResource === 'binding') {
+    return endpoint === 'validate'
+      ? { ...EMPTY_VERDICT, findings: bindingGuard(req) }
+      : EMPTY_VERDICT
   }
   if (req.operation !== 'CREATE' || req.subResource) return EMPTY_VERDICT
   return reviewPodCreate(endpoint, req, state, options)

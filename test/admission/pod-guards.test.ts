@@ -205,3 +205,37 @@ t.test('only the agent may remove network-status (issue 11 item 2)', async (t) =
   t.equal(elsewhere.allowed, false, 'the agent of another node may not remove it either')
   t.match(elsewhere.reasons.join(), /node node-b may only write the status of pods on that node/)
 })
+
+t.test('a pods/binding may not carry the network annotations (it would copy them)', async (t) => {
+  const binding = (annotations: Record<string, string>) => ({
+    apiVersion: 'v1',
+    kind: 'Binding',
+    metadata: { name: 'app', namespace: 'default', annotations },
+    target: { kind: 'Node', name: 'node-a' },
+  })
+  const bind = (
+    annotations: Record<string, string>,
+    endpoint: 'validate' | 'mutate' = 'validate',
+  ) =>
+    handleReview(
+      endpoint,
+      review({ subResource: 'binding', kind: 'Binding', object: binding(annotations) }),
+      state,
+      options,
+    ).then((r) => r.outcome)
+  const forged = await bind({
+    [STATUS]: status,
+    [NETWORKS]: 'x',
+    'v1.multus-cni.io/default-network': 'y',
+  })
+  t.equal(forged.allowed, false)
+  t.same(forged.deniedBy, [
+    'pod.networks-immutable',
+    'pod.networks-immutable',
+    'pod.network-status-forged',
+  ])
+  t.match(forged.reasons[0], /a pods\/binding may not carry this annotation/)
+  t.equal((await bind({ 'example.com/x': 'y' })).allowed, true, 'other annotations: the scheduler')
+  t.equal((await bind({})).allowed, true)
+  t.equal((await bind({ [STATUS]: status }, 'mutate')).allowed, true, 'validation decides')
+})

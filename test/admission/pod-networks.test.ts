@@ -136,3 +136,17 @@ t.test('a policy that cannot decide refuses every network, with its own rule cod
   const { outcome } = await handleReview('validate', review({ object: pod() }), state, options)
   t.equal(outcome.allowed, true, 'a pod without networks is not held hostage')
 })
+
+t.test('the request namespace decides; an object that names another is refused', async (t) => {
+  // Defence in depth: the API server refuses the mismatch first, but a decision for the
+  // object's namespace could grant that namespace's networks.
+  const state = memoryState({ nads: [{ namespace: 'privileged', name: 'n' }] })
+  const body = review({
+    namespace: 'app',
+    object: pod({ namespace: 'privileged', annotations: { [NETWORKS]: 'n' } }),
+  })
+  const { outcome } = await handleReview('validate', body, state, options)
+  t.equal(outcome.allowed, false)
+  t.same(outcome.deniedBy, ['pod.shape'])
+  t.match(outcome.reasons[0], /is privileged, but the request creates the pod in namespace app/)
+})
