@@ -81,6 +81,7 @@ const primaryReserved = (): string[] => node.reservations(node.primary.dataDir, 
 
 t.test('a pod with three networks gets them all, as planned and reported', async (t) => {
   const name = uniqueName('three')
+  t.teardown(() => deletePod(admin, ns, name).catch(() => {}))
   await createPod(admin, ns, sleeperPod(name, node.name, { [NETWORKS]: 'br, mv, tuned' }))
   const pod = await waitRunning(admin, ns, name)
   const uid = pod.metadata?.uid ?? ''
@@ -149,6 +150,7 @@ t.test('a NAD on a physical network rides on the NIC the node maps it to', async
   t.equal(labels[label], 'true', 'the agent labelled the node with its physical network')
 
   const name = uniqueName('phy')
+  t.teardown(() => deletePod(admin, ns, name).catch(() => {}))
   const created = await createPod(admin, ns, sleeperPod(name, node.name, { [NETWORKS]: 'phy' }))
   t.equal(
     created.spec?.nodeSelector?.[label],
