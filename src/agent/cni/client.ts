@@ -202,12 +202,26 @@ export function createCniClient(options: CniClientOptions = {}): CniClientExt {
 
     async delNetworkList(list, rt, prevResult, opts) {
       checkRuntime(list, 'DEL', rt)
-      const { plugins, version } = await prepare(list, 'DEL', opts)
+      // Every plugin that can run gets its DEL, even when another is missing or failed: a
+      // leaked IP is worse than a repeated error, and the runtime retries DEL until it succeeds.
+      const errors: CniPluginError[] = []
+      const plugins: Resolved[] = []
+      for (const plugin of list.plugins) {
+        try {
+          plugins.push({ plugin, path: await findPlugin(plugin.type, 'DEL', opts.binDirs) })
+        } catch (err) {
+          errors.push(err as CniPluginError)
+        }
+      }
+      let version = configVersions(list)[0]!
+      try {
+        version = await negotiate(list, plugins, 'DEL', opts)
+      } catch (err) {
+        // No common version now (plugins upgraded since ADD?): try the config's own.
+        errors.push(err as CniPluginError)
+      }
       const withPrev = prevResult !== undefined && versionAtLeast(version, '0.4.0')
       const env = runtimeEnv(rt, opts.binDirs)
-      const errors: CniPluginError[] = []
-      // Every plugin gets its DEL even when a later one failed: a leaked IP is worse than a
-      // repeated error, and the runtime retries DEL until it succeeds.
       for (const r of [...plugins].reverse()) {
         const stdin = buildOneConfig(list, r.plugin, {
           version,

@@ -386,6 +386,41 @@ t.test('DEL goes on past errors and reports them joined', async (t) => {
   )
 })
 
+t.test(
+  'DEL still runs the plugins it can when one is missing or the version is gone',
+  async (t) => {
+    const dir = t.testdir({})
+    recorderPlugin(dir, 'spy', ['0.4.0', '1.0.0'])
+    const o = { ...opts, binDirs: [dir] }
+    const rt = runtime('', 'eth0')
+    const missing = parseNetworkConfig({
+      cniVersion: '1.0.0',
+      name: 'gone',
+      plugins: [{ type: 'spy' }, { type: 'uninstalled' }],
+    })
+    let err = await cniError(t, client.delNetworkList(missing, rt, { cniVersion: '1.0.0' }, o))
+    t.equal(err.failure, 'not-found')
+    t.equal(err.pluginType, 'uninstalled')
+    t.same(
+      recorded(dir, 'spy').map((r) => [r.command, r.stdin.cniVersion, 'prevResult' in r.stdin]),
+      [['DEL', '1.0.0', true]],
+    )
+    const newer = parseNetworkConfig({ cniVersion: '1.1.0', name: 'newer', type: 'spy' })
+    err = await cniError(t, client.delNetworkList(newer, rt, undefined, o))
+    t.equal(err.failure, 'version')
+    t.same(
+      recorded(dir, 'spy')
+        .slice(1)
+        .map((r) => [r.command, r.stdin.cniVersion]),
+      [
+        ['VERSION', '1.1.0'],
+        ['DEL', '1.1.0'],
+      ],
+      'DEL is still tried with the config version',
+    )
+  },
+)
+
 t.test('STATUS and GC: only for 1.1.0, GC with cni.dev/valid-attachments', async (t) => {
   const dir = t.testdir({})
   recorderPlugin(dir, 'spy11')
