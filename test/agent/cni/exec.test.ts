@@ -46,7 +46,7 @@ t.test('stdin in, parsed stdout out; only PATH and CNI_* in the environment', as
   const path = scriptPlugin(
     dir,
     'echoer',
-    `cat > '${dir}/stdin.json'; env > '${dir}/env.txt'; echo '{"cniVersion":"1.0.0","ips":[]}'`,
+    `cat > '${dir}/stdin.json'; env -0 > '${dir}/env.txt'; echo '{"cniVersion":"1.0.0","ips":[]}'`,
   )
   process.env.MNCNI_SECRET = 'do-not-leak'
   t.teardown(() => delete process.env.MNCNI_SECRET)
@@ -54,8 +54,8 @@ t.test('stdin in, parsed stdout out; only PATH and CNI_* in the environment', as
   t.same(JSON.parse(readFileSync(join(dir, 'stdin.json'), 'utf8')), call(path).stdin)
   const env = Object.fromEntries(
     readFileSync(join(dir, 'env.txt'), 'utf8')
-      .trim()
-      .split('\n')
+      .split('\0')
+      .filter((l) => l !== '')
       .map((l) => [l.slice(0, l.indexOf('=')), l.slice(l.indexOf('=') + 1)]),
   )
   t.equal(env.CNI_COMMAND, 'ADD')
