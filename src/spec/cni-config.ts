@@ -6,7 +6,8 @@
  */
 import { Ajv, type ErrorObject } from 'ajv'
 import { error, warning, type Finding } from './finding.js'
-import { isObject, jsonTypeOf, parseJson, pathKey } from './json.js'
+import { isObject, jsonTypeOf, parseJson, pathKey, showValue as show } from './json.js'
+import { MAX_CNI_PLUGINS } from './limits.js'
 import { cniNetworkNameProblem } from './names.js'
 
 export const CNI_VERSIONS = ['0.1.0', '0.2.0', '0.3.0', '0.3.1', '0.4.0', '1.0.0', '1.1.0'] as const
@@ -82,6 +83,17 @@ export function validateCniConfig(
     return { findings }
   }
   const isList = 'plugins' in obj
+  if (isList && Array.isArray(obj.plugins) && obj.plugins.length > MAX_CNI_PLUGINS) {
+    // Checked before the schema: 20,000 plugins made 20,000 findings and a 3 MB answer.
+    findings.push(
+      error(
+        'nad.config-schema',
+        pathKey(path, 'plugins'),
+        `lists ${obj.plugins.length} plugin configs; at most ${MAX_CNI_PLUGINS} are allowed`,
+      ),
+    )
+    return { findings }
+  }
   const validate = isList ? validateList : validateSingle
   if (!validate(obj)) {
     const errors = validate.errors ?? []
@@ -102,13 +114,11 @@ export function validateCniConfig(
           warning(
             'nad.config-schema',
             p,
-            `is the string ${JSON.stringify(v)}; libcni accepts it, but write the JSON boolean ${v.toLowerCase()}`,
+            `is the string ${show(v)}; libcni accepts it, but write the JSON boolean ${v.toLowerCase()}`,
           ),
         )
       } else {
-        findings.push(
-          error('nad.config-schema', p, `must be true or false, got ${JSON.stringify(v)}`),
-        )
+        findings.push(error('nad.config-schema', p, `must be true or false, got ${show(v)}`))
       }
     }
   }
@@ -118,18 +128,14 @@ export function validateCniConfig(
     if (problem) {
       const hint = name === '' ? ': leave "name" out to use the NAD name' : ''
       findings.push(
-        error(
-          'nad.config-schema',
-          pathKey(path, 'name'),
-          `${JSON.stringify(name)} ${problem}${hint}`,
-        ),
+        error('nad.config-schema', pathKey(path, 'name'), `${show(name)} ${problem}${hint}`),
       )
     } else if (name !== nadName) {
       findings.push(
         warning(
           'nad.config-name',
           pathKey(path, 'name'),
-          `${JSON.stringify(name)} differs from the NAD name ${JSON.stringify(nadName)}; spec §3.4.3 recommends they match (plugins see the CNI name, pods select the NAD name)`,
+          `${show(name)} differs from the NAD name ${show(nadName)}; spec §3.4.3 recommends they match (plugins see the CNI name, pods select the NAD name)`,
         ),
       )
     }
@@ -177,7 +183,7 @@ function fromAjv(e: ErrorObject, root: Record<string, unknown>, base: string): F
       message = 'must list at least one plugin config'
       break
     case 'enum':
-      message = `must be a CNI version (${CNI_VERSIONS.join(', ')}), got ${JSON.stringify(e.data)}`
+      message = `must be a CNI version (${CNI_VERSIONS.join(', ')}), got ${show(e.data)}`
       break
     /* c8 ignore next 2 -- the schemas above use only the keywords handled here */
     default:

@@ -26,6 +26,12 @@ export const MAX_STATUS_ENTRIES = MAX_SELECTIONS + 1
  */
 export const MAX_ANNOTATION_BYTES = 256 * 1024
 
+/**
+ * Plugin configs in one conflist. Real chains hold two to five (a main plugin, then portmap,
+ * bandwidth, tuning, firewall, sbr); every one runs on every attachment.
+ */
+export const MAX_CNI_PLUGINS = 32
+
 /** Errors listed in a denial message, and warnings returned; the rest are counted. */
 export const MAX_FINDINGS_SHOWN = 20
 

@@ -6,7 +6,7 @@
 import type { NadInfo } from './types.js'
 import { validateCniConfig, cniTypesOf } from './cni-config.js'
 import { error, errorsOf, type Finding } from './finding.js'
-import { isObject, jsonTypeOf, parseJson, pathKey } from './json.js'
+import { isObject, jsonTypeOf, parseJson, pathKey, showValue as show } from './json.js'
 import {
   dns1123LabelProblem,
   extendedResourceNameProblem,
@@ -50,11 +50,11 @@ export function validateNad(obj: unknown, options: NadValidationOptions = {}): N
   if (obj.apiVersion !== NAD_API_VERSION) {
     shape(
       'apiVersion',
-      `must be ${NAD_API_VERSION}, got ${JSON.stringify(obj.apiVersion) ?? 'nothing'}`,
+      `must be ${NAD_API_VERSION}, got ${obj.apiVersion === undefined ? 'nothing' : show(obj.apiVersion)}`,
     )
   }
   if (obj.kind !== NAD_KIND) {
-    shape('kind', `must be ${NAD_KIND}, got ${JSON.stringify(obj.kind) ?? 'nothing'}`)
+    shape('kind', `must be ${NAD_KIND}, got ${obj.kind === undefined ? 'nothing' : show(obj.kind)}`)
   }
 
   const meta = obj.metadata
@@ -75,7 +75,7 @@ export function validateNad(obj: unknown, options: NadValidationOptions = {}): N
           error(
             'nad.name',
             'metadata.name',
-            `${JSON.stringify(name)} ${problem} (so that pods can select it as <namespace>/<name>)`,
+            `${show(name)} ${problem} (so that pods can select it as <namespace>/<name>)`,
           ),
         )
       }
@@ -139,8 +139,7 @@ function annotationFindings(
   for (const key of new Set(options.resourceNameKeys ?? [ANNOTATIONS.resourceName])) {
     const v = value(key)
     const problem = v === undefined ? undefined : extendedResourceNameProblem(v)
-    if (problem)
-      findings.push(error('nad.resource-name', at(key), `${JSON.stringify(v)} ${problem}`))
+    if (problem) findings.push(error('nad.resource-name', at(key), `${show(v)} ${problem}`))
   }
   const selector = value(ANNOTATIONS.nodeSelector)
   if (selector !== undefined) findings.push(...parseNodeSelectorAnnotation(selector).findings)
@@ -151,7 +150,7 @@ function annotationFindings(
       error(
         'nad.physical-network',
         at(ANNOTATIONS.physicalNetwork),
-        `${JSON.stringify(physnet)} ${problem} (it becomes part of a node label)`,
+        `${show(physnet)} ${problem} (it becomes part of a node label)`,
       ),
     )
   }
@@ -170,15 +169,15 @@ export function parseNodeSelectorAnnotation(value: string): {
   const fail = (message: string) => ({ findings: [error('nad.node-selector', path, message)] })
   const parts = value.split('=')
   if (parts.length > 2) {
-    return fail(`${JSON.stringify(value)} must be "key" or "key=value": one label, at most one "="`)
+    return fail(`${show(value)} must be "key" or "key=value": one label, at most one "="`)
   }
   const key = parts[0]!.trim()
   const label = parts.length === 2 ? parts[1]!.trim() : ''
-  if (key === '') return fail(`${JSON.stringify(value)} must name a node label key`)
+  if (key === '') return fail(`${show(value)} must name a node label key`)
   const keyProblem = labelKeyProblem(key)
-  if (keyProblem) return fail(`label key ${JSON.stringify(key)}: ${keyProblem}`)
+  if (keyProblem) return fail(`label key ${show(key)}: ${keyProblem}`)
   const valueProblem = labelValueProblem(label)
-  if (valueProblem) return fail(`label value ${JSON.stringify(label)}: ${valueProblem}`)
+  if (valueProblem) return fail(`label value ${show(label)}: ${valueProblem}`)
   return { selector: { [key]: label }, findings: [] }
 }
 

@@ -267,3 +267,42 @@ t.test('cniTypesOf lists plugin types and tolerates anything', async (t) => {
   t.same(cniTypesOf(null), [])
   t.same(cniTypesOf([]), [])
 })
+
+// Found by the fuzz suite: 20,000 plugins made 20,000 findings (3.4 MB) in 300 ms, and a long
+// name came back whole.
+t.test('limits: at most 32 plugins; long values are quoted cut', async (t) => {
+  const list = (n: number) =>
+    JSON.stringify({
+      cniVersion: '1.0.0',
+      name: 'n',
+      plugins: Array.from({ length: n }, () => ({ type: 'bridge' })),
+    })
+  t.same(validateCniConfig(list(32), 'n').findings, [])
+  const many = validateCniConfig(
+    JSON.stringify({ cniVersion: '1.0.0', name: 'n', plugins: Array(20_000).fill({}) }),
+    'n',
+  )
+  t.match(many.findings, [
+    {
+      rule: 'nad.config-schema',
+      path: 'spec.config.plugins',
+      message: 'lists 20000 plugin configs; at most 32 are allowed',
+    },
+  ])
+  t.equal(many.findings.length, 1)
+  for (const config of [
+    { cniVersion: '1.0.0', name: 'x'.repeat(100_000), type: 'bridge' },
+    { cniVersion: 'x'.repeat(100_000), name: 'n', type: 'bridge' },
+    {
+      cniVersion: '1.0.0',
+      name: 'n',
+      plugins: [{ type: 'bridge' }],
+      disableCheck: 'x'.repeat(100_000),
+    },
+  ]) {
+    const { findings } = validateCniConfig(JSON.stringify(config), 'y'.repeat(100_000))
+    t.ok(findings.length > 0)
+    for (const f of findings)
+      t.ok(f.message.length < 400, `${f.message.length}: ${f.message.slice(0, 50)}`)
+  }
+})

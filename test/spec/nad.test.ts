@@ -318,3 +318,24 @@ t.test('toNadInfo builds the cache view without validating', async (t) => {
   )
   t.same(toNadInfo({ metadata: { name: 'n', namespace: 'ns' }, spec: 'x' })?.namespace, 'ns')
 })
+
+// Found by the fuzz suite: values quoted in NAD messages came back whole.
+t.test('long values in a NAD are quoted cut', async (t) => {
+  const long = 'x'.repeat(100_000)
+  const { validateNad } = await import('../../src/spec/nad.js')
+  const r = validateNad({
+    apiVersion: long,
+    kind: long,
+    metadata: {
+      name: long,
+      annotations: {
+        'k8s.v1.cni.cncf.io/resourceName': long,
+        'k8s.v1.cni.cncf.io/nodeSelector': long,
+        'multinet.io/physical-network': long,
+      },
+    },
+    spec: { config: '{}' },
+  })
+  t.ok(r.findings.length >= 3)
+  for (const f of r.findings) t.ok(f.message.length < 400, `${f.rule}: ${f.message.length}`)
+})
