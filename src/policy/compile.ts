@@ -16,7 +16,7 @@ import { decideNetwork, type DecisionContext } from './decide.js'
 import { clashMessage, inMergeOrder, type Definition, type NamedPolicyDocument } from './merge.js'
 import { NetworkIndex } from './network-index.js'
 import { POLICY_DATA_KEY, type PolicyDocument } from './document.js'
-import { withLine } from './lines.js'
+import { documentLine, withLine } from './lines.js'
 import type { CompiledPolicy, Decision, NetworkRef, Subject, TenantAssignment } from './types.js'
 
 /** Where no policy says otherwise (OpenShift's globalNamespaces default). */
@@ -31,6 +31,8 @@ export function compilePolicy(
   const admins: CompiledAdmin[] = []
   const findings: Finding[] = []
   const defined = new Map<string, Definition>()
+  // Where each tenant is written (by seq), so a warning about its joins names the line.
+  const placeOf = new Map<number, { document: PolicyDocument; at: number }>()
   let globals: string[] | undefined
   let seq = 0
   for (const { name, document } of ordered) {
@@ -56,6 +58,7 @@ export function compilePolicy(
     })
     document.tenants?.forEach((tenant, i) => {
       if (claim({ kind: 'tenant', name: tenant.name, source: name, at: `tenants[${i}]` })) {
+        placeOf.set(seq, { document, at: i })
         tenants.push(compileTenant(tenant, seq++, name, mode))
       }
     })
@@ -65,7 +68,7 @@ export function compilePolicy(
       }
     })
   }
-  findings.push(...unknownJoins(tenants))
+  findings.push(...unknownJoins(tenants, placeOf))
   const globalNamespaces = [...new Set(globals ?? DEFAULT_GLOBAL_NAMESPACES)]
   return new IndexedPolicy(
     ordered,
@@ -79,19 +82,28 @@ export function compilePolicy(
 }
 
 /** A join names a tenant that no ConfigMap defines: it joins nothing (said, not refused). */
-function unknownJoins(tenants: readonly CompiledTenant[]): Finding[] {
+function unknownJoins(
+  tenants: readonly CompiledTenant[],
+  placeOf: ReadonlyMap<number, { document: PolicyDocument; at: number }>,
+): Finding[] {
   const known = new Set(tenants.map((t) => t.name))
-  return tenants.flatMap((t) =>
-    t.joins
+  return tenants.flatMap((t) => {
+    // Every compiled tenant was placed when it was compiled.
+    const place = placeOf.get(t.seq)!
+    const written = place.document.tenants?.[place.at]?.joins ?? []
+    return t.joins
       .filter((j) => !known.has(j))
-      .map((j) =>
-        warning(
+      .map((j) => {
+        const message = `joins tenant "${j}", which no policy ConfigMap defines; it joins nothing until one does`
+        const path = ['tenants', place.at, 'joins', written.indexOf(j)] as const
+        const line = documentLine(place.document, path)
+        return warning(
           'policy.invalid',
-          `configmap/${t.source}: ${POLICY_DATA_KEY}: tenant ${t.name}`,
-          `joins tenant "${j}", which no policy ConfigMap defines; it joins nothing until one does`,
-        ),
-      ),
-  )
+          `configmap/${t.source}: ${POLICY_DATA_KEY}: tenants[${path[1]}].joins[${path[3]}]`,
+          line === undefined ? message : `${message} (line ${line})`,
+        )
+      })
+  })
 }
 
 class IndexedPolicy implements CompiledPolicy {

@@ -4,7 +4,7 @@
  * problem becomes a finding with the exact path and, where the YAML has it, the line. Never
  * throws: a ConfigMap is user input.
  */
-import { LineCounter, parseDocument } from 'yaml'
+import { LineCounter, parseDocument, visit, type Document } from 'yaml'
 import { error, errorsOf, warning, type Finding } from '../spec/finding.js'
 import { POLICY_DATA_KEY, type PolicyDocument } from './document.js'
 import { rememberLines } from './lines.js'
@@ -162,9 +162,12 @@ export function parsePolicyText(text: string): ParsedPolicyText {
   try {
     value = doc.toJS({ maxAliasCount: 100 })
   } catch (err) {
-    // Unresolved or runaway aliases are only found here, without a position.
+    // Unresolved or runaway aliases are only found here, without a position: name the line of
+    // the alias that does not resolve, else of the first alias (where the expansion starts).
     const message = err instanceof Error ? err.message : String(err)
-    return { findings: [...findings, error('policy.invalid', POLICY_DATA_KEY, message)] }
+    const line = aliasLine(doc, lines)
+    const located = line === undefined ? message : `${message} (line ${line})`
+    return { findings: [...findings, error('policy.invalid', POLICY_DATA_KEY, located)] }
   }
   // Schema and semantic problems interleave in document order, as an admin reads the file.
   const located = [...schemaProblems(value), ...documentProblems(value)]
@@ -176,6 +179,25 @@ export function parsePolicyText(text: string): ParsedPolicyText {
   // Checks after parsing (names clashing across ConfigMaps) name their line too.
   rememberLines(document, (path) => lineOf(path, doc, lines))
   return { document, findings }
+}
+
+function aliasLine(doc: Document, lines: LineCounter): number | undefined {
+  let first: number | undefined
+  let unresolved: number | undefined
+  visit(doc, {
+    Alias(_, node) {
+      const start = node.range?.[0]
+      if (start === undefined) return undefined
+      first ??= start
+      if (node.resolve(doc) === undefined) {
+        unresolved = start
+        return visit.BREAK
+      }
+      return undefined
+    },
+  })
+  const at = unresolved ?? first
+  return at === undefined ? undefined : lines.linePos(at).line
 }
 
 function toFinding(p: Problem, line: number): Finding {

@@ -351,8 +351,8 @@ t.test('joins: the union of networks under one lock, one way, not chained', asyn
     [
       [
         'warning',
-        'configmap/policy: policy.yaml: tenant a',
-        'joins tenant "ghost", which no policy ConfigMap defines; it joins nothing until one does',
+        'configmap/policy: policy.yaml: tenants[0].joins[1]',
+        'joins tenant "ghost", which no policy ConfigMap defines; it joins nothing until one does (line 3)',
       ],
     ],
   )

@@ -124,7 +124,23 @@ t.test('YAML syntax errors give line and column', async (t) => {
     'policy.yaml:2:1: holds more than one YAML document ("---"); put all rules and tenants in one document [policy.invalid]',
   ])
   t.same(lines(`${V}rules: *nothing\n`), [
-    'policy.yaml: Unresolved alias (the anchor must be set before the alias): nothing [policy.invalid]',
+    'policy.yaml: Unresolved alias (the anchor must be set before the alias): nothing (line 2) [policy.invalid]',
+  ])
+})
+
+t.test('runaway aliases name the line where the expansion starts', async (t) => {
+  const bomb = ['a: &a [x, x, x, x, x, x, x, x, x, x]']
+  for (let i = 1; i < 4; i++)
+    bomb.push(
+      `b${i}: &b${i} [${Array(10)
+        .fill(i === 1 ? '*a' : `*b${i - 1}`)
+        .join(', ')}]`,
+    )
+  t.same(lines(`${V}mode: warn\n${bomb.join('\n')}\n`), [
+    'policy.yaml: Excessive alias count indicates a resource exhaustion attack (line 4) [policy.invalid]',
+  ])
+  t.same(lines(`${V}a: &a [x]\nb: *a\nc: *missing\n`), [
+    'policy.yaml: Unresolved alias (the anchor must be set before the alias): missing (line 4) [policy.invalid]',
   ])
 })
 
