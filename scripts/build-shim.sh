@@ -15,6 +15,11 @@ out="$out_dir/multinet-cni"
 esbuild="$root/node_modules/.bin/esbuild"
 postject="$root/node_modules/.bin/postject"
 node_bin=$(command -v node) || { echo "build-shim: node not found on PATH" >&2; exit 1; }
+node_bin=$(readlink -f "$node_bin")
+# The executable is a copy of node itself: a wrapper script (nvm, volta, npm's node package on
+# some platforms) cannot carry the blob.
+[[ $(head -c 4 "$node_bin" | od -An -c | tr -d ' ') == '177ELF' ]] ||
+  { echo "build-shim: $node_bin is not an ELF binary; put the real node first on PATH" >&2; exit 1; }
 for tool in "$esbuild" "$postject"; do
   [[ -x $tool ]] || { echo "build-shim: $tool missing (run npm ci)" >&2; exit 1; }
 done
