@@ -110,8 +110,8 @@ const HEADINGS: Record<RefusalMode, string> = {
 
 /** The text report: one block per group, each pod with the reasons that name the group. */
 export function formatAudit(summary: AuditSummary, against: string): string {
-  const lines = [`Audited ${summary.checked} pods against ${against}.`]
   const plural = (n: number): string => `${n} pod${n === 1 ? '' : 's'}`
+  const lines = [`Audited ${plural(summary.checked)} against ${against}.`]
   lines.push(
     summary.refused === 0
       ? 'No pod would be refused.'
