@@ -219,7 +219,8 @@ export const AGENT_OPTIONS: OptionTable<AgentSettings> = {
     type: 'string',
     default: 'info',
     enum: ['trace', 'debug', 'info', 'warn', 'error', 'fatal'],
-    description: 'Least severe log level written (pod cache waits and retries are logged at debug).',
+    description:
+      'Least severe log level written (pod cache waits and retries are logged at debug).',
   },
   shutdownTimeoutMs: {
     group: L,
