@@ -1,13 +1,10 @@
 import { createServer } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { KubeConfig } from '@kubernetes/client-node'
-import t from 'tap'
+import t, { type Test } from 'tap'
 import { ApiRequestError, KubeApi } from '../../../src/cli/kubectl/api.js'
 
-async function server(
-  t: Parameters<Parameters<typeof t.test>[1]>[0],
-  handler: Parameters<typeof createServer>[1],
-) {
+async function server(t: Test, handler: Parameters<typeof createServer>[1]) {
   const s = createServer(handler)
   await new Promise<void>((r) => s.listen(0, '127.0.0.1', r))
   t.teardown(() => {
