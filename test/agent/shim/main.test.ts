@@ -111,6 +111,26 @@ async function behaves(t: Test, runner: Runner) {
   t.match(noAgent.json?.msg, `is multinet-agent running on this node? socket ${none}`)
 }
 
+t.test('the shim bundles only node built-ins, the protocol and its own files', async (t) => {
+  const { build } = await import('esbuild')
+  const out = await build({
+    entryPoints: [join(root, 'src/agent/shim/main.ts')],
+    bundle: true,
+    platform: 'node',
+    format: 'cjs',
+    write: false,
+    metafile: true,
+    logLevel: 'silent',
+    absWorkingDir: root,
+  })
+  t.same(Object.keys(out.metafile.inputs).sort(), [
+    'src/agent/protocol.ts',
+    'src/agent/shim/http.ts',
+    'src/agent/shim/main.ts',
+    'src/agent/shim/run.ts',
+  ])
+})
+
 t.test('the TypeScript entry (tsx)', (t) =>
   behaves(t, (env, stdin) =>
     run(
