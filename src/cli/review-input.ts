@@ -30,7 +30,7 @@ export function parseDocument(text: string, source: string): unknown {
     }
   }
   const deep = yamlDepthProblem(text)
-  if (deep !== undefined) throw new MultinetError('MN_ERR_USAGE', `${source}: YAML ${deep}`)
+  if (deep !== undefined) throw new MultinetError('MN_ERR_USAGE', `${source}: ${deep}`)
   const docs = parseAllDocuments(text)
   if (!Array.isArray(docs) || docs.length === 0) {
     throw new MultinetError('MN_ERR_USAGE', `${source}: no document found`)

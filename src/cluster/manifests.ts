@@ -64,7 +64,7 @@ export function documentsOf(file: string, text: string): unknown[] | string {
     }
   }
   const deep = yamlDepthProblem(text)
-  if (deep !== undefined) return `YAML ${deep}`
+  if (deep !== undefined) return deep
   const docs = parseAllDocuments(text)
   const out: unknown[] = []
   for (const [i, doc] of docs.entries()) {

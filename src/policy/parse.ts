@@ -12,7 +12,7 @@ import { formatPath, type Problem } from './path.js'
 import { closest, describe, schemaProblems } from './schema-validate.js'
 import { documentProblems } from './validate.js'
 import { lineOf } from './yaml-lines.js'
-import { yamlDepthProblem } from '../spec/yaml-limits.js'
+import { policySizeProblem, yamlDepthProblem } from '../spec/yaml-limits.js'
 
 export { POLICY_DATA_KEY }
 
@@ -145,8 +145,8 @@ const YAML_MESSAGES: Record<string, string> = {
 
 /** Parses and validates the text of `policy.yaml`. */
 export function parsePolicyText(text: string): ParsedPolicyText {
-  const deep = yamlDepthProblem(text) // before parsing: the YAML library recurses (issue 11 #10)
-  if (deep) return { findings: [error('policy.invalid', POLICY_DATA_KEY, `YAML ${deep}`)] }
+  const deep = policySizeProblem(text) ?? yamlDepthProblem(text) // before parsing (issue 11 #5, #10)
+  if (deep) return { findings: [error('policy.invalid', POLICY_DATA_KEY, deep)] }
   const lines = new LineCounter()
   const doc = parseDocument(text, { lineCounter: lines, prettyErrors: false, uniqueKeys: true })
   const findings: Finding[] = []

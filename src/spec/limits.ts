@@ -32,6 +32,13 @@ export const MAX_ANNOTATION_BYTES = 256 * 1024
  */
 export const MAX_CNI_PLUGINS = 32
 
+/**
+ * Bytes of `policy.yaml` read per ConfigMap. The YAML library parses about 1 KiB per 0.7 ms;
+ * 64 KiB (some 450 rules) stays well inside the 100 ms a request may hold the event loop, and
+ * a bigger policy is split across ConfigMaps, which merge.
+ */
+export const MAX_POLICY_BYTES = 64 * 1024
+
 /** Errors listed in a denial message, and warnings returned; the rest are counted. */
 export const MAX_FINDINGS_SHOWN = 20
 

@@ -8,6 +8,8 @@
  * Policy YAML, NAD and Namespace manifests and webhook config files nest fewer than 15 levels.
  */
 
+import { MAX_POLICY_BYTES } from './limits.js'
+
 /** Deepest nesting accepted, estimated on the text and measured on the parsed value. */
 export const MAX_YAML_DEPTH = 64
 
@@ -21,7 +23,15 @@ export const MAX_YAML_DEPTH = 64
 export function yamlDepthProblem(text: string, max = MAX_YAML_DEPTH): string | undefined {
   const found = yamlNestingEstimate(text, max)
   if (found.depth <= max) return undefined
-  return `nested more than ${max} levels deep (line ${found.line}); documents this deep are not read`
+  return `YAML nested more than ${max} levels deep (line ${found.line}); documents this deep are not read`
+}
+
+/** Why a policy text is too long to parse within a request's budget, or undefined. */
+export function policySizeProblem(text: string): string | undefined {
+  if (text.length <= MAX_POLICY_BYTES / 3) return undefined
+  const bytes = Buffer.byteLength(text, 'utf8')
+  if (bytes <= MAX_POLICY_BYTES) return undefined
+  return `is ${bytes} bytes; at most ${MAX_POLICY_BYTES} are read per ConfigMap: split the policy across several policy ConfigMaps (they merge)`
 }
 
 const SPACE = 0x20
