@@ -4,7 +4,17 @@
  * pods and NADs served by a loopback API stand-in (the real API server + kubelet path is the
  * e2e suite's).
  */
-import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs'
+import {
+  chmodSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs'
+import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import t from 'tap'
 import type { CniEnv } from '../../src/agent/protocol.js'
@@ -255,3 +265,67 @@ t.test('a fresh agent DELs from the persisted plan after a crash mid-ADD', async
   t.same(reserved(e), [])
   t.notOk(existsSync(planPath(e, id)))
 })
+
+t.test(
+  'SIGTERM: readiness off at once, the in-flight ADD finishes, the node config stays',
+  async (t) => {
+    const gateDir = mkdtempSync(join(tmpdir(), 'mnag-gate-'))
+    t.teardown(() => rmSync(gateDir, { recursive: true, force: true }))
+    const bin = join(gateDir, 'bin')
+    mkdirSync(bin)
+    // A plugin that holds ADD until the test opens the gate, then passes prevResult through.
+    writeFileSync(
+      join(bin, 'mnag-gate'),
+      `#!/bin/sh
+if [ "$CNI_COMMAND" = VERSION ]; then echo '{"cniVersion":"1.0.0","supportedVersions":["0.3.0","0.3.1","0.4.0","1.0.0"]}'; exit 0; fi
+input=$(cat)
+if [ "$CNI_COMMAND" = ADD ]; then
+  touch ${gateDir}/entered
+  while [ ! -e ${gateDir}/open ]; do sleep 0.05; done
+  printf '%s' "$input" | ${process.execPath} -e 'let s = ""; process.stdin.on("data", (d) => (s += d)).on("end", () => process.stdout.write(JSON.stringify(JSON.parse(s).prevResult)))'
+fi
+exit 0
+`,
+    )
+    chmodSync(join(bin, 'mnag-gate'), 0o755)
+    const e = await agentEnv(t, { cniBinDirs: ['/usr/lib/cni', bin] })
+    await e.waitReady()
+    const ns = e.net.netns()
+    e.api.addNad(NS, 'gated', {
+      cniVersion: '1.0.0',
+      plugins: [
+        {
+          type: 'macvlan',
+          master: e.net.veth(),
+          ipam: { type: 'static', addresses: [{ address: `10.252.${(e.octet + 9) % 250}.9/24` }] },
+        },
+        { type: 'mnag-gate' },
+      ],
+    })
+    const pod = { name: `p-${rand()}`, uid: `uid-${rand(8)}` }
+    e.api.addPod({
+      namespace: NS,
+      ...pod,
+      node: 'mnag-node',
+      annotations: { [ANNOTATIONS.networks]: 'gated' },
+    })
+    const id = `ctr-${rand(8)}`
+    const pending = cni(e.settings.socket, env('ADD', id, ns.path, pod), nodeConf(e))
+    while (!existsSync(join(gateDir, 'entered'))) await new Promise((r) => setTimeout(r, 10))
+    const stopping = e.agent.shutdown('SIGTERM')
+    const health = await fetch(`http://127.0.0.1:${e.agent.healthPort}/readyz`)
+    t.equal(health.status, 503)
+    t.match(await health.json(), { ready: false, missing: ['pod-cache: shutting down'] })
+    t.match(e.agent.notReady(), 'shutting down')
+    writeFileSync(join(gateDir, 'open'), '')
+    const add = await pending
+    t.equal(add.status, 200, 'the in-flight ADD finished')
+    await stopping
+    t.ok(existsSync(join(e.settings.cniConfDir, '00-multinet.conflist')), 'node config kept')
+    t.notOk(existsSync(e.settings.socket), 'socket removed')
+    await e.restart()
+    const del = await cni(e.settings.socket, env('DEL', id, ns.path, pod), nodeConf(e))
+    t.equal(del.status, 200)
+    t.same(e.net.linksIn(ns.name), ['lo'])
+  },
+)
