@@ -399,7 +399,7 @@ t.test('RBAC: what each identity may do, as rendered', async (t) => {
     webhookNs.map((r) => [r.resourceNames ?? '*', r.verbs]),
     [
       ['*', ['list', 'watch']],
-      [['multinet-policy-last-good'], ['get', 'update', 'patch']],
+      [['multinet-policy-last-good'], ['get', 'patch']],
       ['*', ['create']],
     ],
   )

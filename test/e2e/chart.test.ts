@@ -167,7 +167,7 @@ t.test('install, certificates, access, admission, upgrade, uninstall', async (t)
         `list configmaps -n ${NS}`,
         `watch configmaps -n ${NS}`,
         `get configmaps multinet-policy-last-good -n ${NS}`,
-        `update configmaps multinet-policy-last-good -n ${NS}`,
+        `patch configmaps multinet-policy-last-good -n ${NS}`,
         `create configmaps -n ${NS}`,
       ],
       [
@@ -180,6 +180,8 @@ t.test('install, certificates, access, admission, upgrade, uninstall', async (t)
         `get secrets -n ${NS}`,
         'list configmaps -n team-a',
         `update configmaps 00-multinet-defaults -n ${NS}`,
+        `patch configmaps 00-multinet-defaults -n ${NS}`,
+        `update configmaps multinet-policy-last-good -n ${NS}`,
         `create ${nads} -n team-a group=k8s.cni.cncf.io`,
         'patch nodes',
       ],
