@@ -3,7 +3,7 @@
  * network index, tenants filed by namespace. Built once per policy change; `decide` then costs
  * a few map lookups per network plus the rules that could apply to it.
  */
-import { error, warning, type Finding } from '../spec/finding.js'
+import { error, type Finding } from '../spec/finding.js'
 import {
   compileAdmin,
   compileRule,
@@ -16,7 +16,7 @@ import { decideNetwork, type DecisionContext } from './decide.js'
 import { clashMessage, inMergeOrder, type Definition, type NamedPolicyDocument } from './merge.js'
 import { NetworkIndex } from './network-index.js'
 import { POLICY_DATA_KEY, type PolicyDocument } from './document.js'
-import { documentLine, withLine } from './lines.js'
+import { withLine } from './lines.js'
 import type { CompiledPolicy, Decision, NetworkRef, Subject, TenantAssignment } from './types.js'
 
 /** Where no policy says otherwise (OpenShift's globalNamespaces default). */
@@ -31,8 +31,6 @@ export function compilePolicy(
   const admins: CompiledAdmin[] = []
   const findings: Finding[] = []
   const defined = new Map<string, Definition>()
-  // Where each tenant is written (by seq), so a warning about its joins names the line.
-  const placeOf = new Map<number, { document: PolicyDocument; at: number }>()
   let globals: string[] | undefined
   let seq = 0
   for (const { name, document } of ordered) {
@@ -58,7 +56,6 @@ export function compilePolicy(
     })
     document.tenants?.forEach((tenant, i) => {
       if (claim({ kind: 'tenant', name: tenant.name, source: name, at: `tenants[${i}]` })) {
-        placeOf.set(seq, { document, at: i })
         tenants.push(compileTenant(tenant, seq++, name, mode))
       }
     })
@@ -68,7 +65,6 @@ export function compilePolicy(
       }
     })
   }
-  findings.push(...unknownJoins(tenants, placeOf))
   const globalNamespaces = [...new Set(globals ?? DEFAULT_GLOBAL_NAMESPACES)]
   return new IndexedPolicy(
     ordered,
@@ -79,31 +75,6 @@ export function compilePolicy(
     admins,
     findings,
   )
-}
-
-/** A join names a tenant that no ConfigMap defines: it joins nothing (said, not refused). */
-function unknownJoins(
-  tenants: readonly CompiledTenant[],
-  placeOf: ReadonlyMap<number, { document: PolicyDocument; at: number }>,
-): Finding[] {
-  const known = new Set(tenants.map((t) => t.name))
-  return tenants.flatMap((t) => {
-    // Every compiled tenant was placed when it was compiled.
-    const place = placeOf.get(t.seq)!
-    const written = place.document.tenants?.[place.at]?.joins ?? []
-    return t.joins
-      .filter((j) => !known.has(j))
-      .map((j) => {
-        const message = `joins tenant "${j}", which no policy ConfigMap defines; it joins nothing until one does`
-        const path = ['tenants', place.at, 'joins', written.indexOf(j)] as const
-        const line = documentLine(place.document, path)
-        return warning(
-          'policy.invalid',
-          `configmap/${t.source}: ${POLICY_DATA_KEY}: tenants[${path[1]}].joins[${path[3]}]`,
-          line === undefined ? message : `${message} (line ${line})`,
-        )
-      })
-  })
 }
 
 class IndexedPolicy implements CompiledPolicy {
@@ -123,6 +94,9 @@ class IndexedPolicy implements CompiledPolicy {
     admins: readonly CompiledAdmin[],
     readonly findings: readonly Finding[],
   ) {
+    // A join of a tenant that no ConfigMap defines joins nothing (fails safe: less access). The
+    // webhook warns about it when the ConfigMap is written (merge.ts); the policy in force does
+    // not count it as a problem, since it cannot open anything.
     const byName = new Map(tenants.map((t) => [t.name, t]))
     for (const tenant of tenants) {
       const list = tenant.joins.flatMap((j) => byName.get(j) ?? [])
