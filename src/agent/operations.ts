@@ -99,13 +99,13 @@ export class Operations {
       )
     }
     const plan = await this.plan(op, { containerId, netns, ifName, args, pod })
-    await this.deps.store.write(plan)
     log.info(
       { networks: plan.attachments.map((a) => `${a.network}@${a.ifName}`) },
-      'attachment plan persisted',
+      'attachment plan built',
     )
     for (const [i, a] of plan.attachments.entries()) {
       const alog = log.child({ network: a.network, ifName: a.ifName })
+      // Persisted before the delegate runs (the first write is the whole plan, before any).
       a.state = 'adding'
       await this.deps.store.write(plan)
       const started = performance.now()
