@@ -2,7 +2,8 @@
  * The real-node harness itself: containerd + runc + a kubelet registered to the e2e control
  * plane, the plain bridge conflist as the node's CNI config. A pod bound to the node runs with
  * an IP from the bridge's subnet; deleting it frees the IP; stopping the node leaves nothing on
- * the host (no mounts, processes, cgroups, netns, links; sysctls as they were).
+ * the host (no mounts, processes, cgroups, netns, links; sysctls as they were), also when the
+ * test process is ended by SIGINT or SIGKILL instead (the watchdogs restore the host).
  */
 import t from 'tap'
 import { CoreV1Api } from '@kubernetes/client-node'
@@ -85,47 +86,52 @@ t.test('a pod runs on the real node and its IP is freed on delete', async (t) =>
   t.same(after, before, 'sysctls restored')
 })
 
-t.test('a SIGKILLed test process leaves nothing behind (the watchdogs clean up)', async (t) => {
-  const child = spawn(
-    process.execPath,
-    [...process.execArgv, join(import.meta.dirname, '../fixtures/e2e/node/node-child.ts')],
-    { stdio: ['ignore', 'pipe', 'inherit'] },
-  )
-  const exited = new Promise((resolve) => child.once('exit', resolve))
-  t.teardown(() => {
-    if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL')
-  })
-  const line = await new Promise<string>((resolve, reject) => {
-    const rl = createInterface({ input: child.stdout })
-    rl.once('line', resolve)
-    child.once('exit', (code) => reject(new Error(`node-child exited (${code}) before ready`)))
-  })
-  const info = JSON.parse(line) as {
-    snapshot: HostSnapshot
-    dir: string
-    bridge: string
-    cgroupRoot: string
-    netns: string
-  }
-  t.ok(existsSync(info.netns), 'the pod sandbox netns exists while the node runs')
-  child.kill('SIGKILL')
-  await exited
-  const target = {
-    dir: info.dir,
-    cgroupRoot: info.cgroupRoot,
-    links: [info.bridge],
-    keepDir: false,
-  }
-  let left: string[] = []
-  await waitFor(
-    'the watchdogs to restore the host',
-    async () => {
-      left = leftovers(info.snapshot, target)
-      return left.length === 0 && !existsSync(info.netns) ? true : undefined
+for (const signal of ['SIGINT', 'SIGKILL'] as const) {
+  t.test(
+    `a test process ended by ${signal} leaves nothing behind (the watchdogs clean up)`,
+    async (t) => {
+      const child = spawn(
+        process.execPath,
+        [...process.execArgv, join(import.meta.dirname, '../fixtures/e2e/node/node-child.ts')],
+        { stdio: ['ignore', 'pipe', 'inherit'] },
+      )
+      const exited = new Promise((resolve) => child.once('exit', resolve))
+      t.teardown(() => {
+        if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL')
+      })
+      const line = await new Promise<string>((resolve, reject) => {
+        const rl = createInterface({ input: child.stdout })
+        rl.once('line', resolve)
+        child.once('exit', (code) => reject(new Error(`node-child exited (${code}) before ready`)))
+      })
+      const info = JSON.parse(line) as {
+        snapshot: HostSnapshot
+        dir: string
+        bridge: string
+        cgroupRoot: string
+        netns: string
+      }
+      t.ok(existsSync(info.netns), 'the pod sandbox netns exists while the node runs')
+      child.kill(signal)
+      await exited
+      const target = {
+        dir: info.dir,
+        cgroupRoot: info.cgroupRoot,
+        links: [info.bridge],
+        keepDir: false,
+      }
+      let left: string[] = []
+      await waitFor(
+        'the watchdogs to restore the host',
+        async () => {
+          left = leftovers(info.snapshot, target)
+          return left.length === 0 && !existsSync(info.netns) ? true : undefined
+        },
+        { timeoutMs: 60_000, intervalMs: 500 },
+        () => left.join('\n'),
+      )
+      t.same(left, [], 'no process, mount, cgroup, netns, link, sysctl change or dir left')
+      t.notOk(existsSync(info.netns), 'sandbox netns removed')
     },
-    { timeoutMs: 60_000, intervalMs: 500 },
-    () => left.join('\n'),
   )
-  t.same(left, [], 'no process, mount, cgroup, netns, link, sysctl change or dir left')
-  t.notOk(existsSync(info.netns), 'sandbox netns removed')
-})
+}
