@@ -21,7 +21,7 @@ import {
   setHeaderOptions,
   type V1Pod,
 } from '@kubernetes/client-node'
-import { execFile } from 'node:child_process'
+import { execFile, spawn } from 'node:child_process'
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -415,6 +415,117 @@ t.test('install, certificates, access, admission, upgrade, uninstall', async (t)
       namespace: NS,
     })
     t.equal(policy.data?.['policy.yaml'], edited, 'the upgrade kept the edited policy')
+  })
+
+  t.test('the uninstall hook, with the test playing the controllers', async (t) => {
+    // No controllers run here, so the test does their part: it removes the agent's pods once
+    // their DaemonSet is gone (the garbage collector) and reports the cleanup DaemonSet's pods
+    // ready (the DaemonSet controller and the kubelets). The script itself runs as the hook's
+    // service account with the hook's RBAC and environment, exactly as rendered.
+    await createAll(
+      admin,
+      rendered.filter(
+        (o) => hookEvents(o).includes('pre-delete') && !['Job', 'ConfigMap'].includes(o.kind),
+      ),
+    )
+    const hookJob = one(rendered, 'Job', 'multinet-cleanup') as unknown as {
+      spec: { template: { spec: { containers: { env: { name: string; value: string }[] }[] } } }
+    }
+    const env = Object.fromEntries(
+      (hookJob.spec.template.spec.containers[0]?.env ?? []).map((e) => [e.name, e.value]),
+    )
+    const agentLabels = Object.fromEntries(
+      (env.AGENT_SELECTOR ?? '').split(',').map((kv) => kv.split('=') as [string, string]),
+    )
+    for (const node of ['node-a', 'node-b']) {
+      await core.createNamespacedPod({
+        namespace: NS,
+        body: {
+          metadata: { name: `multinet-agent-${node}`, labels: agentLabels },
+          spec: { nodeName: node, containers: [{ name: 'agent', image: 'multinet:test' }] },
+        },
+      })
+    }
+    const kubeconfig = await serviceAccountKubeconfig(cp, work, NS, 'multinet-cleanup')
+    const script = fileURLToPath(
+      new URL('../../charts/multinet/files/uninstall-cleanup.mjs', import.meta.url),
+    )
+    let output = ''
+    const child = spawn('node', [script], {
+      env: { PATH: process.env.PATH, KUBECONFIG: kubeconfig, TIMEOUT_SECONDS: '120', ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    })
+    child.stdout.on('data', (c: Buffer) => (output += c.toString()))
+    child.stderr.on('data', (c: Buffer) => (output += c.toString()))
+    const exited = new Promise<number | null>((resolve) => child.on('exit', resolve))
+    t.teardown(() => {
+      if (child.exitCode === null) child.kill('SIGKILL')
+    })
+    const status = (call: Promise<unknown>): Promise<number> =>
+      call.then(
+        () => 200,
+        (err: { code?: number }) => err.code ?? 0,
+      )
+    const until = (what: string, check: () => Promise<boolean>) =>
+      waitFor(
+        what,
+        async () => ((await check()) ? true : undefined),
+        {
+          timeoutMs: 60_000,
+          abort: () =>
+            child.exitCode !== null ? `the script exited ${child.exitCode}` : undefined,
+        },
+        () => output,
+      )
+
+    await until(
+      'the agent DaemonSet deleted',
+      async () =>
+        (await status(apps.readNamespacedDaemonSet({ name: 'multinet-agent', namespace: NS }))) ===
+        404,
+    )
+    for (const node of ['node-a', 'node-b']) {
+      await core.deleteNamespacedPod({
+        name: `multinet-agent-${node}`,
+        namespace: NS,
+        gracePeriodSeconds: 0,
+      })
+    }
+    const cleanupName = 'multinet-node-cleanup'
+    await until(
+      'the cleanup DaemonSet created',
+      async () =>
+        (await status(apps.readNamespacedDaemonSet({ name: cleanupName, namespace: NS }))) === 200,
+    )
+    const ds = await apps.readNamespacedDaemonSet({ name: cleanupName, namespace: NS })
+    const pod = ds.spec?.template.spec
+    t.same(pod?.containers[0]?.command, [
+      '/bin/sh',
+      '-c',
+      'rm -f "/etc/cni/net.d"/00-multinet.conflist "/opt/cni/bin"/multinet && touch /tmp/done && exec sleep infinity',
+    ])
+    t.same(pod?.volumes?.map((v) => v.hostPath?.path).filter(Boolean), [
+      '/opt/cni/bin',
+      '/etc/cni/net.d',
+    ])
+    t.same(pod?.tolerations, [{ operator: 'Exists' }], 'every node, tainted or not')
+    await apps.replaceNamespacedDaemonSetStatus({
+      name: cleanupName,
+      namespace: NS,
+      body: {
+        ...ds,
+        status: {
+          currentNumberScheduled: 2,
+          desiredNumberScheduled: 2,
+          numberMisscheduled: 0,
+          numberReady: 2,
+          observedGeneration: ds.metadata?.generation ?? 1,
+        },
+      },
+    })
+    t.equal(await exited, 0, output)
+    t.match(output, /node configuration and shim removed from every node/)
+    t.equal(await status(apps.readNamespacedDaemonSet({ name: cleanupName, namespace: NS })), 404)
   })
 
   t.test('helm uninstall keeps the CRD and the policy, removes the rest', async (t) => {

@@ -13,7 +13,8 @@ const cleanup = JSON.parse(process.env.CLEANUP_DAEMONSET ?? '{}')
 const deadline = Date.now() + Number(process.env.TIMEOUT_SECONDS ?? '600') * 1000
 
 const kc = new KubeConfig()
-kc.loadFromCluster()
+// In the hook pod: the in-cluster service account (KUBECONFIG, when set, wins: the e2e test runs it so).
+kc.loadFromDefault()
 const apps = kc.makeApiClient(AppsV1Api)
 const core = kc.makeApiClient(CoreV1Api)
 const log = (msg, extra = {}) => process.stdout.write(`${JSON.stringify({ msg, ...extra })}\n`)
