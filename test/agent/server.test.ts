@@ -142,3 +142,19 @@ t.test('malformed requests get CNI errors, never a crash', async (t) => {
     },
   )
 })
+
+t.test('a socket that cannot be created fails the start and releases everything', async (t) => {
+  const { startAgent } = await import('../../src/agent/agent.js')
+  const e = await agentEnv(t)
+  const blocker = join(e.dir, 'file')
+  writeFileSync(blocker, '')
+  await t.rejects(
+    startAgent({
+      settings: { ...e.settings, socket: join(blocker, 'agent.sock'), healthPort: 0 },
+      physicalNetworks: {},
+      kubeConfig: e.api.kubeConfig(),
+      logger: e.logs.logger,
+    }),
+    { code: /ENOTDIR|EEXIST/ },
+  )
+})
