@@ -43,6 +43,15 @@ export function decodeReview(body: unknown): AdmissionRequest {
   if (req.userInfo !== undefined && !isObject(req.userInfo)) {
     throw malformed('request.userInfo must be an object')
   }
+  // Optional, but typed: everything downstream (subjects, logs, metrics) reads them as text.
+  for (const key of ['namespace', 'name', 'subResource'] as const) {
+    if (req[key] !== undefined && typeof req[key] !== 'string') {
+      throw malformed(`request.${key} must be a string when present`)
+    }
+  }
+  if (req.dryRun !== undefined && typeof req.dryRun !== 'boolean') {
+    throw malformed('request.dryRun must be a boolean when present')
+  }
   const group = (o: unknown): string => {
     const g = field(o, 'group')
     return typeof g === 'string' ? g : ''

@@ -65,7 +65,7 @@ const MAX_LOGGED_NAME = 253
  * count, a 1 MiB name as its first 253 characters.
  */
 function logOutcome(request: FastifyRequest, outcome: Outcome): void {
-  const name = (text: string): string => truncate(text, MAX_LOGGED_NAME)
+  const name = (text: unknown): string => truncate(String(text), MAX_LOGGED_NAME)
   const fields = {
     uid: name(outcome.uid),
     endpoint: outcome.endpoint,

@@ -51,6 +51,11 @@ const malformed: [string, unknown, RegExp][] = [
   ],
   ['bad operation', withRequest({ operation: 'PATCH' }), /request.operation must be one of/],
   ['userInfo not object', withRequest({ userInfo: 'root' }), /request.userInfo must be an object/],
+  // Found by fuzzing: a numeric namespace reached the decision log as a number (a 500).
+  ['namespace a number', withRequest({ namespace: -5e-324 }), /request.namespace must be a string/],
+  ['name an object', withRequest({ name: {} }), /request.name must be a string/],
+  ['subResource a list', withRequest({ subResource: ['status'] }), /request.subResource must be/],
+  ['dryRun a string', withRequest({ dryRun: 'true' }), /request.dryRun must be a boolean/],
 ]
 
 for (const [name, body, message] of malformed) {
