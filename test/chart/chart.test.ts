@@ -8,7 +8,7 @@ import t from 'tap'
 import { readFileSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
 import { parse } from 'yaml'
-import { ANNOTATIONS_CHANGED } from '../fixtures/e2e/webhook.js'
+import { ANNOTATIONS_CHANGED, BINDING_CARRIES } from '../fixtures/e2e/webhook.js'
 import {
   CHART_DIR,
   helm,
@@ -156,6 +156,7 @@ t.test('the defaults', async (t) => {
         'nad-deletes.validate.multinet.io',
         'pods.validate.multinet.io',
         'pod-updates.validate.multinet.io',
+        'pod-bindings.validate.multinet.io',
         'policy.validate.multinet.io',
       ],
     )
@@ -189,6 +190,7 @@ t.test('the defaults', async (t) => {
     for (const w of [
       webhook(v, 'pods.validate.multinet.io'),
       webhook(v, 'pod-updates.validate.multinet.io'),
+      webhook(v, 'pod-bindings.validate.multinet.io'),
       webhook(m, 'pods.mutate.multinet.io'),
     ]) {
       t.same(w.namespaceSelector, podsExcluded, `${w.name} skips kube-system and its own ns`)
@@ -202,6 +204,12 @@ t.test('the defaults', async (t) => {
     // The same CEL the e2e suite proves on a real API server with the webhook stopped.
     t.same(updates.matchConditions, [
       { name: 'touches-network-annotations', expression: ANNOTATIONS_CHANGED },
+    ])
+    const bindings = webhook(v, 'pod-bindings.validate.multinet.io')
+    t.same(get(bindings, 'rules', 0, 'resources'), ['pods/binding'])
+    t.same(get(bindings, 'rules', 0, 'operations'), ['CREATE'])
+    t.same(bindings.matchConditions, [
+      { name: 'carries-network-annotations', expression: BINDING_CARRIES },
     ])
     t.same(get(webhook(v, 'pods.validate.multinet.io'), 'rules', 0, 'operations'), ['CREATE'])
     t.same(get(webhook(v, 'policy.validate.multinet.io'), 'objectSelector'), {

@@ -360,6 +360,20 @@ t.test('install, certificates, access, admission, upgrade, uninstall', async (t)
     )
     t.match(forged, /pod-updates\.validate\.multinet\.io/)
     t.match(forged, /pod\.network-status-forged/)
+    const binding = await refusal(
+      core.createNamespacedPodBinding({
+        name: 'mutated',
+        namespace: ns,
+        body: {
+          metadata: {
+            name: 'mutated',
+            annotations: { 'k8s.v1.cni.cncf.io/network-status': '[]' },
+          },
+          target: { kind: 'Node', name: 'node-1' },
+        },
+      }),
+    )
+    t.match(binding, /pod-bindings\.validate\.multinet\.io/)
 
     const badPolicy = await refusal(
       core.createNamespacedConfigMap({

@@ -124,3 +124,12 @@ webhook, so they neither wait for it nor fail when it is down.
 {{- end -}}
 {{- join " || " $parts -}}
 {{- end -}}
+
+{{/* CEL: true when a pods/binding carries one of the three annotations the webhook guards. */}}
+{{- define "multinet.bindingCarries" -}}
+{{- $parts := list -}}
+{{- range list "k8s.v1.cni.cncf.io/network-status" "k8s.v1.cni.cncf.io/networks" "v1.multus-cni.io/default-network" -}}
+{{- $parts = append $parts (printf "(has(object.metadata.annotations) && '%s' in object.metadata.annotations)" .) -}}
+{{- end -}}
+{{- join " || " $parts -}}
+{{- end -}}
