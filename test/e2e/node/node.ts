@@ -139,27 +139,78 @@ function primaryNetwork(dir: string, confDir: string): PrimaryNetwork {
   }
 }
 
-/** A detached shell that runs the cleanup script unless told "disarm" (EOF = we died). */
-function armWatchdog(script: string): ChildProcess {
-  const dog = spawn(
-    '/bin/sh',
-    [
-      '-c',
-      `trap '' INT HUP TERM\nread -r cmd\n[ "$cmd" = disarm ] && exit 0\n${script}`,
-      'multinet-node-watchdog',
-    ],
-    { stdio: ['pipe', 'ignore', 'ignore'], detached: true },
-  )
+/**
+ * One real node at a time per machine: the kubelet uses hard-coded host paths
+ * (/var/lib/kubelet/device-plugins, /var/log/containers), and the snapshot/restore assumes nobody
+ * else changes the same sysctls and cgroups meanwhile. Another e2e run on the machine waits.
+ */
+export const NODE_LOCK = '/run/lock/multinet-e2e-node.lock'
+const END_OF_SCRIPT = '#multinet-end-of-script'
+
+// The watchdog takes the machine-wide lock, then reads the cleanup script from its stdin (a pipe
+// only we hold), then waits: "disarm" (stop() already cleaned up) or EOF (we died, however we
+// died) runs the script. It holds the lock until then, so the next node starts on a clean host.
+// Own process group: a terminal's Ctrl-C must not kill it before it cleaned up.
+const WATCHDOG = `
+trap '' INT HUP TERM
+exec 9>>${NODE_LOCK}
+flock -x 9 || exit 1
+echo locked
+exec >/dev/null
+script=''
+while IFS= read -r line; do
+  [ "$line" = '${END_OF_SCRIPT}' ] && break
+  script="$script$line
+"
+done
+read -r cmd
+[ "$cmd" = disarm ] && exit 0
+eval "$script"
+`
+
+interface Watchdog {
+  stdin: NodeJS.WritableStream | null
+  arm(script: string): void
+}
+
+async function armWatchdog(timeoutMs = 900_000): Promise<Watchdog & ChildProcess> {
+  const dog = spawn('/bin/sh', ['-c', WATCHDOG, 'multinet-node-watchdog'], {
+    stdio: ['pipe', 'pipe', 'ignore'],
+    detached: true,
+  })
   dog.on('error', () => {})
   dog.stdin?.on('error', () => {})
+  await new Promise<void>((resolve, reject) => {
+    const timer = setTimeout(() => {
+      reject(new Error(`another e2e node has held ${NODE_LOCK} for ${timeoutMs} ms`))
+    }, timeoutMs)
+    dog.stdout?.once('data', () => {
+      clearTimeout(timer)
+      resolve()
+    })
+    dog.once('exit', (code) => {
+      clearTimeout(timer)
+      reject(new Error(`the node watchdog exited (${code}) before taking ${NODE_LOCK}`))
+    })
+  }).catch((err: unknown) => {
+    dog.kill('SIGKILL')
+    throw err
+  })
+  // Neither the watchdog nor its pipes may keep the test process alive.
   dog.unref()
-  ;(dog.stdin as unknown as { unref?: () => void } | null)?.unref?.()
-  return dog
+  for (const s of [dog.stdin, dog.stdout])
+    (s as unknown as { unref?: () => void } | null)?.unref?.()
+  return Object.assign(dog, {
+    arm(script: string) {
+      dog.stdin?.write(`${script}\n${END_OF_SCRIPT}\n`)
+    },
+  })
 }
 
 export async function startNode(cp: ControlPlane, opts: NodeOptions = {}): Promise<RealNode> {
   requireRoot('the real-node e2e harness')
   const bins = locateNodeBinaries()
+  const dog = await armWatchdog()
   const name = opts.name ?? `mne2e-node-${hex(2)}`
   const keepDir = opts.keepDir ?? process.env.MULTINET_E2E_KEEP === '1'
   const dir = mkdtempSync('/tmp/mne2e-node-')
@@ -178,7 +229,7 @@ export async function startNode(cp: ControlPlane, opts: NodeOptions = {}): Promi
     keepDir,
   }
   const script = cleanupScript(snap, target)
-  const dog = armWatchdog(script)
+  dog.arm(script)
   const runCleanup = (): void => {
     execFileSync('/bin/sh', ['-c', script], { stdio: 'ignore', timeout: 60_000 })
   }
