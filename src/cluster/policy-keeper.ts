@@ -139,7 +139,7 @@ export class PolicyKeeper {
     }
     for (const key of this.stored.keys()) if (!desired.has(key)) changes.set(key, null)
     if (changes.size === 0) return
-    await this.store.save(changes, this.signal())
+    await this.store.save(changes, desired, this.signal())
     this.writes++
     for (const [key, copy] of changes) {
       if (copy === null) this.stored.delete(key)

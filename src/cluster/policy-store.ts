@@ -33,8 +33,15 @@ export interface PolicyStore {
   readonly where: string
   /** Reads every copy; an absent store holds none. Rejects when the API cannot answer. */
   load(signal: AbortSignal): Promise<StoredCopies>
-  /** Writes the copies given and removes the keys mapped to null. */
-  save(changes: ReadonlyMap<string, PolicyCopy | null>, signal: AbortSignal): Promise<void>
+  /**
+   * Writes the copies given and removes the keys mapped to null. When the store is gone (never
+   * made, or deleted by hand), it is created with `all`, every copy that should be there.
+   */
+  save(
+    changes: ReadonlyMap<string, PolicyCopy | null>,
+    all: ReadonlyMap<string, PolicyCopy>,
+    signal: AbortSignal,
+  ): Promise<void>
 }
 
 /** The data key of a copy (ConfigMap keys allow `[-._a-zA-Z0-9]`). */
@@ -85,7 +92,7 @@ export function kubePolicyStore(core: CoreV1Api, namespace: string, name: string
         throw new Error(`cannot read ConfigMap ${where}: ${describeError(err)}`, { cause: err })
       }
     },
-    save: async (changes, signal) => {
+    save: async (changes, all, signal) => {
       const data: Record<string, string | null> = {}
       for (const [key, copy] of changes) {
         const [ns = '', n = ''] = key.split('/')
@@ -112,9 +119,7 @@ export function kubePolicyStore(core: CoreV1Api, namespace: string, name: string
                   'The last valid content of each access policy ConfigMap, kept by the webhook so that an invalid policy never opens access after a restart. Do not edit.',
               },
             },
-            data: Object.fromEntries(
-              Object.entries(data).flatMap(([k, v]) => (v === null ? [] : [[k, v]])),
-            ),
+            data: Object.fromEntries([...all.values()].map((c) => [storeKey(c), encodeCopy(c)])),
           }
           try {
             await core.createNamespacedConfigMap({ namespace, body }, abortable(signal))

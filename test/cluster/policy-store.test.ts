@@ -34,11 +34,13 @@ t.test('the kube store creates, patches, removes and reads back', async (t) => {
   const signal = AbortSignal.timeout(30_000)
   t.equal(store.where, `${NS}/last-good`)
   t.same((await store.load(signal)).copies, new Map(), 'absent: no copies')
-  await store.save(new Map([[`${NS}/10-base`, copy]]), signal)
+  const base = new Map([[`${NS}/10-base`, copy]])
+  await store.save(base, base, signal)
   const other = { ...copy, name: '20-more' }
-  await store.save(new Map([[`${NS}/20-more`, other]]), signal)
+  const both = new Map([...base, [`${NS}/20-more`, other]])
+  await store.save(new Map([[`${NS}/20-more`, other]]), both, signal)
   t.same([...(await store.load(signal)).copies.values()], [copy, other])
-  await store.save(new Map([[`${NS}/10-base`, null]]), signal)
+  await store.save(new Map([[`${NS}/10-base`, null]]), new Map([[`${NS}/20-more`, other]]), signal)
   t.same([...(await store.load(signal)).copies.values()], [other])
   const stored = fake.objects.configmaps.get(`${NS}/last-good`) as {
     metadata: { labels: Record<string, string> }
@@ -46,11 +48,24 @@ t.test('the kube store creates, patches, removes and reads back', async (t) => {
   t.same(stored.metadata.labels, { 'app.kubernetes.io/managed-by': 'multinet-webhook' })
   t.ok(fake.requests.includes(`POST /api/v1/namespaces/${NS}/configmaps`), 'created once')
 
+  // Deleted by hand: the next write makes it again, with every copy, not just the change.
+  fake.remove('configmaps', { metadata: { name: 'last-good', namespace: NS } })
+  const third = { ...copy, name: '30-third' }
+  await store.save(
+    new Map([[`${NS}/30-third`, third]]),
+    new Map([
+      [`${NS}/20-more`, other],
+      [`${NS}/30-third`, third],
+    ]),
+    signal,
+  )
+  t.same([...(await store.load(signal)).copies.values()], [other, third])
+
   fake.configMapStatus = 403
   await t.rejects(store.load(signal), {
     message: `cannot read ConfigMap ${NS}/last-good: HTTP 403: injected failure`,
   })
-  await t.rejects(store.save(new Map([[`${NS}/10-base`, copy]]), signal), {
+  await t.rejects(store.save(base, base, signal), {
     message: `cannot write ConfigMap ${NS}/last-good: HTTP 403: injected failure`,
   })
 })
@@ -71,7 +86,8 @@ t.test('a replica that creates the store first wins the race; the other patches'
     }
     return realHandle(...items)
   }
-  await store.save(new Map([[`${NS}/10-base`, copy]]), AbortSignal.timeout(30_000))
+  const mine = new Map([[`${NS}/10-base`, copy]])
+  await store.save(mine, mine, AbortSignal.timeout(30_000))
   t.same([...(await store.load(AbortSignal.timeout(30_000))).copies.keys()].sort(), [
     `${NS}/10-base`,
     `${NS}/from-other-replica`,
