@@ -39,9 +39,10 @@ const admin = cp.kubeConfig('admin')
 const core = admin.makeApiClient(CoreV1Api)
 const dir = mkdtempSync(join(tmpdir(), 'multinet-cli-e2e-'))
 t.teardown(() => rmSync(dir, { recursive: true, force: true }))
+/** Writes a file into the commands' working directory; returns its name, as a user types it. */
 const file = (name: string, text: string): string => {
   writeFileSync(join(dir, name), text)
-  return join(dir, name)
+  return name
 }
 
 // --- the cluster -------------------------------------------------------------------------
@@ -360,14 +361,18 @@ const newPod = file(
 
 t.test('explain -f: exactly what multinet review -o text says over the same objects', async (t) => {
   const live = await run(['explain', '-f', newPod], adminEnv)
-  const offline = await run(['review', '-f', newPod, '--state', stateDir, '-o', 'text'], {})
+  const offline = await run(['review', '-f', newPod, '--state', 'state', '-o', 'text'], {})
   t.equal(live.code, 0)
   t.equal(offline.code, 0)
   t.equal(live.stdout, offline.stdout)
   t.match(live.stdout, /^Pod app\/dpdk-2: ALLOWED\n/)
   t.match(live.stdout, /infra\/sriov-a \(networks\[0\]\): allowed by isolation/)
   t.match(live.stdout, /example\.com~1sriov_a|example.com\/sriov_a/)
-  const json = await run(['explain', '-f', '-', '-o', 'json'], adminEnv, await readText(newPod))
+  const json = await run(
+    ['explain', '-f', '-', '-o', 'json'],
+    adminEnv,
+    await readText(join(dir, newPod)),
+  )
   t.equal((JSON.parse(json.stdout) as { response: { allowed: boolean } }).response.allowed, true)
 })
 
@@ -547,7 +552,7 @@ t.test(
         })(),
       ),
     )
-    const env = { KUBECONFIG: viewer }
+    const env = { KUBECONFIG: join(dir, viewer) }
     const noNamespaces = /^warning: context "viewer" may not list namespaces: /
     for (const args of [['pods', '-A'], ['networks', '-A'], ['nodes']]) {
       const mine = await run(args, env)
@@ -579,7 +584,7 @@ t.test('errors say what to do', async (t) => {
     'gone.kubeconfig',
     kubeconfigYaml(`https://127.0.0.1:${port}`, cp.caPem, 'admin', { token: cp.tokens.admin }),
   )
-  const down = await run(['nodes', '--kubeconfig', gone], {})
+  const down = await run(['nodes', '--kubeconfig', join(dir, gone)], {})
   t.equal(down.code, 3)
   t.match(
     down.stderr,
