@@ -77,6 +77,43 @@ t.test('every rendered manifest passes a server-side dry run', async (t) => {
   }
 })
 
+t.test('helm install --dry-run=server: another namespace, cert-manager, no CRD', async (t) => {
+  await ensureNamespace(admin, 'net-admin')
+  const result = await helm(
+    [
+      'install',
+      'edge',
+      CHART_DIR,
+      '--namespace',
+      'net-admin',
+      '--dry-run=server',
+      '--set',
+      'certificates.certManager.enabled=true',
+      '--set',
+      'crds.enabled=false',
+    ],
+    adminFile,
+  )
+  t.equal(result.code, 0, result.stderr)
+  const notes = result.stdout.slice(result.stdout.indexOf('NOTES:'))
+  t.match(notes, /the release namespace is "net-admin", not "multinet-system"/)
+  t.match(notes, /agent identity is net-admin\/edge-multinet-agent/)
+  t.match(notes, /crds\.enabled=false: the NetworkAttachmentDefinition CRD must already exist/)
+  t.match(
+    notes,
+    /cert-manager issues "edge-multinet-webhook" into Secret "edge-multinet-webhook-tls"/,
+  )
+  t.match(notes, /kubectl -n net-admin edit configmap 00-multinet-defaults/)
+  const manifests = parseManifests(
+    result.stdout.slice(0, result.stdout.indexOf('NOTES:')).replace(/^[\s\S]*?MANIFEST:/, ''),
+  )
+  const deployment = one(manifests, 'Deployment', 'edge-multinet-webhook')
+  t.ok(
+    JSON.stringify(deployment).includes('--agent-service-accounts=net-admin/edge-multinet-agent'),
+    "the webhook trusts this release's agent",
+  )
+})
+
 t.test('install, certificates, access, admission, upgrade, uninstall', async (t) => {
   const install = await helm(
     ['install', RELEASE, CHART_DIR, '--namespace', NS, '--no-hooks'],
