@@ -94,7 +94,7 @@ export class PodStatusWriter implements StatusWriter {
       }
     } catch (err) {
       if (httpStatusOf(err) === 404) return undefined
-      throw err
+      throw new Error(`re-reading the pod after a conflict: ${describeError(err)}`, { cause: err })
     }
   }
 }

@@ -84,6 +84,8 @@ t.test('runs from flags against the API, installs the shim, stops on the signal'
       'bin',
       '--cni-conf-dir',
       'net.d',
+      '--primary-config',
+      'net.d/10-p.conf',
       '--state-dir',
       'state',
       '--shim-source',
@@ -106,6 +108,14 @@ t.test('runs from flags against the API, installs the shim, stops on the signal'
   await until(() => io.logLines().some((l) => l.msg === 'initial list complete'))
   t.equal((await callSocket(socket, 'GET', '/readyz')).status, 200)
   t.ok(io.logLines().some((l) => l.msg === 'shim installed'))
+  t.ok(
+    io
+      .logLines()
+      .some(
+        (l) => l.msg === 'primary network config' && l.primary === join(cwd, 'net.d', '10-p.conf'),
+      ),
+    'a --primary-config with a directory is relative to the working directory',
+  )
   await until(() => api.node.metadata.labels['physnet.multinet.io/phy-lo'] === 'true')
   stop.abort('SIGTERM')
   t.equal(await done, 0)
