@@ -30,7 +30,7 @@ import {
   type PlannedAttachment,
 } from './plan.js'
 import { checkContainerId } from './plan-store.js'
-import { CNI_ERROR_CODES, type CniEnv } from './protocol.js'
+import { CNI_ERROR_CODES, CNI_VERSIONS, type CniEnv } from './protocol.js'
 import { resolveNetwork, type ResolveContext } from './resolve.js'
 import { convertResult } from './cni/index.js'
 import { statusEntries } from './status-entries.js'
@@ -82,6 +82,14 @@ export class Operations {
     checkContainerId(containerId)
     const netns = required(op.env, 'CNI_NETNS')
     const ifName = required(op.env, 'CNI_IFNAME')
+    const version = cniVersionOf(op.config)
+    if (!(CNI_VERSIONS as readonly string[]).includes(version)) {
+      // Checked first: a result we could not write back must not leave attachments behind.
+      throw new CniError(
+        CNI_ERROR_CODES.incompatibleVersion,
+        `cniVersion ${version} is not supported (supported: ${CNI_VERSIONS.join(', ')})`,
+      )
+    }
     const args = parseCniArgs(op.env.CNI_ARGS ?? '')
     const podArgs = requirePodArgs(args)
     const log = this.deps.logger.child({
@@ -451,7 +459,8 @@ export class Operations {
       if (read.kind !== 'found') continue
       if (!valid.has(id)) {
         log.info({ containerId: id }, 'stale sandbox: deleting its attachments')
-        await this.teardown(read.plan, '', log).catch((err: unknown) =>
+        // The sandbox's netns may still exist; plugins treat a vanished one as done.
+        await this.teardown(read.plan, read.plan.netns, log).catch((err: unknown) =>
           failures.push(messageOf(err)),
         )
         continue

@@ -107,6 +107,14 @@ t.test('malformed requests get CNI errors, never a crash', async (t) => {
     body: { cniVersion: '1.0.0', code: 4, msg: 'required env variable CNI_CONTAINERID missing' },
   })
   t.match(await cni(s, { ...env, CNI_CONTAINERID: '../x' }, {}), { status: 400, body: { code: 4 } })
+  t.match(await cni(s, env, { cniVersion: '0.2.0' }), {
+    status: 500,
+    body: {
+      cniVersion: '0.2.0',
+      code: 1,
+      msg: /cniVersion 0.2.0 is not supported \(supported: 0.3.0, /,
+    },
+  })
   t.match(await cni(s, { ...env, CNI_ARGS: 'bad' }, {}), {
     status: 400,
     body: { code: 4, msg: /CNI_ARGS/ },
