@@ -18,6 +18,8 @@ const PACKAGES: Record<string, string> = {
   ctr: 'containerd',
   runc: 'runc',
   nsenter: 'util-linux',
+  flock: 'util-linux',
+  ip: 'iproute2',
 }
 
 function executable(path: string): boolean {

@@ -167,7 +167,9 @@ export function cleanupScript(snap: HostSnapshot, target: CleanupTarget): string
   const newOnly = (dir: string, keep: string[]): string =>
     `for f in ${dir}/*; do [ -e "$f" ] || continue; case " ${keep.join(' ')} " in *" \${f##*/} "*) continue;; esac; rm -rf "$f"; done`
   lines.push(newOnly(CNI_RESULTS, snap.cniResults))
+  // Only if empty (rmdir): other tests on the machine may use /var/lib/cni meanwhile.
   if (!existsSync(CNI_RESULTS)) lines.push(`rmdir ${CNI_RESULTS} 2>/dev/null`)
+  if (!existsSync('/var/lib/cni')) lines.push('rmdir /var/lib/cni 2>/dev/null')
   lines.push(newOnly('/run/containerd/s', snap.shimSockets))
   // 7. Sysctls back to what they were.
   for (const [name, value] of Object.entries(snap.sysctls)) {
