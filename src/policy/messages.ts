@@ -80,7 +80,7 @@ export function deniedByRule(rule: CompiledRule, ref: NetworkRef, s: Subject): O
       `deny rule ${q(rule.name)} in ${where(rule.source)} matches this pod`,
       rule,
     ),
-    hint: `deny rules win over allow rules: ask an admin to exclude namespace ${q(s.namespace)} from rule ${q(rule.name)} in ${where(rule.source)} if it needs ${net(ref)}`,
+    hint: `deny rules win over every allowance (admin entries, tenants, grants, reservations): ask an admin to exclude namespace ${q(s.namespace)} from rule ${q(rule.name)} in ${where(rule.source)} if it needs ${net(ref)}`,
   }
 }
 

@@ -119,7 +119,7 @@ ${rule('no-own', 'deny', 'a/legacy', 'namespaces: { names: [a] }')}`)
   )
   t.match(
     d!.hint,
-    /^deny rules win over allow rules: ask an admin to exclude namespace "a" from rule "closed"/,
+    /^deny rules win over every allowance \(admin entries, tenants, grants, reservations\): ask an admin to exclude namespace "a" from rule "closed"/,
   )
 })
 

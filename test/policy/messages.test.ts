@@ -51,7 +51,7 @@ t.test('every refusal names its rule, its ConfigMap and what to ask for', async 
     rule: 'rule/storage-readers',
     reason:
       'deny rule "storage-readers" in ConfigMap "10-storage" matches this pod (no reads from the web tier)',
-    hint: 'deny rules win over allow rules: ask an admin to exclude namespace "web" from rule "storage-readers" in ConfigMap "10-storage" if it needs "storage/san"',
+    hint: 'deny rules win over every allowance (admin entries, tenants, grants, reservations): ask an admin to exclude namespace "web" from rule "storage-readers" in ConfigMap "10-storage" if it needs "storage/san"',
   })
   t.same(deniedByLock(tenant, san, subject('acme')), {
     allowed: false,
