@@ -78,6 +78,12 @@ export function apiFailure(err: unknown, api: KubeApi, action: Action): unknown 
   return new MultinetError('MN_ERR_KUBE_API', `${what}: ${err.message}`, { cause: err })
 }
 
+/** Whether a step failed because RBAC forbids it (the caller may fall back to less). */
+export function isForbidden(err: unknown): boolean {
+  const cause = err instanceof Error ? err.cause : undefined
+  return cause instanceof ApiRequestError && cause.status === 403
+}
+
 /** Runs one API step, turning its failure into the error above. */
 export async function step<T>(api: KubeApi, action: Action, run: () => Promise<T>): Promise<T> {
   try {

@@ -16,8 +16,8 @@ import type { ListFn } from '../../cluster/list-watch.js'
 import { PolicySet, type PolicyConfigMap } from '../../cluster/policy-set.js'
 import type { CompiledPolicy } from '../../policy/types.js'
 import { nadKey } from '../../spec/types.js'
-import { ApiRequestError, type KubeApi, type Query } from './api.js'
-import { step } from './connect.js'
+import type { KubeApi, Query } from './api.js'
+import { isForbidden, step } from './connect.js'
 import type { Progress } from './progress.js'
 
 const silent = pino({ level: 'silent' })
@@ -103,8 +103,7 @@ export async function listNamespaceLabels(
       },
     )
   } catch (err) {
-    const cause = err instanceof Error ? err.cause : undefined
-    if (cause instanceof ApiRequestError && cause.status === 403) return undefined
+    if (isForbidden(err)) return undefined
     throw err
   }
   return out

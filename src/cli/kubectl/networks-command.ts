@@ -19,6 +19,7 @@ import {
   listPolicyConfigMaps,
 } from './live-state.js'
 import { printView, viewOutput } from './output.js'
+import { isForbidden } from './connect.js'
 import { ACCESS_USAGE, runCommand, type Session } from './session.js'
 import { joined, type Column } from './table.js'
 
@@ -121,13 +122,7 @@ export function networksCommand(argv: string[], io: CliIo): Promise<number> {
     if (namespaces === undefined) warnNamespaces(s)
     const compiled = compileConfigMaps(await listPolicyConfigMaps(s, s.options), s.options)
     for (const p of compiled.problems) s.warn(`live policy: ${p}`)
-    const use = new NadUse()
-    await forEachListed(
-      s,
-      { path: '/api/v1/pods', resource: 'pods' },
-      { fieldSelector: 'status.phase!=Succeeded,status.phase!=Failed' },
-      (pod) => use.add(pod),
-    )
+    const use = await countUse(s, ns)
     const asked = new Map<string, Readonly<Record<string, string>> | undefined>(
       namespaces ?? [...use.namespaces, ...nads.map((n) => n.namespace)].map((n) => [n, undefined]),
     )
@@ -151,6 +146,32 @@ export function networksCommand(argv: string[], io: CliIo): Promise<number> {
     )
     return EXIT.ok
   })
+}
+
+/**
+ * Pods of every namespace may use a NAD; a user whose RBAC stops at one namespace still gets
+ * the table, with the counts of that namespace and a warning that says so.
+ */
+async function countUse(s: Session, ns: string | undefined): Promise<NadUse> {
+  const query = { fieldSelector: 'status.phase!=Succeeded,status.phase!=Failed' }
+  const all = new NadUse()
+  try {
+    await forEachListed(s, { path: '/api/v1/pods', resource: 'pods' }, query, (p) => all.add(p))
+    return all
+  } catch (err) {
+    if (ns === undefined || !isForbidden(err)) throw err
+  }
+  s.warn(
+    `${s.api.user} may not list pods in all namespaces: PODS and ACCESS count the pods of namespace ${ns} only`,
+  )
+  const mine = new NadUse()
+  await forEachListed(
+    s,
+    { path: `/api/v1/namespaces/${ns}/pods`, resource: 'pods', namespace: ns },
+    query,
+    (p) => mine.add(p),
+  )
+  return mine
 }
 
 export function warnNamespaces(s: Session): void {

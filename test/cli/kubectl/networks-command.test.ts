@@ -34,6 +34,25 @@ t.test('NADs with access under the live policy and pod counts', async (t) => {
   t.match(limited.stderr, /^warning: context "fake" may not list namespaces: /)
 })
 
+t.test('RBAC only for one namespace: counts of that namespace, with a warning', async (t) => {
+  const { api, env } = await startWorld(t)
+  api.lists.set('/apis/k8s.cni.cncf.io/v1/namespaces/lab/network-attachment-definitions', [])
+  api.lists.set('/api/v1/namespaces/infra/pods', [])
+  api.forbidden.add('/api/v1/pods')
+  const r = await runIn(networksCommand, ['-n', 'infra', '--no-headers'], env)
+  t.equal(r.code, 0)
+  t.match(r.stdout, /^shared +bridge .* 0\nsriov +host-device .* 0\n$/)
+  t.match(
+    r.stderr,
+    /^warning: context "fake" may not list pods in all namespaces: PODS and ACCESS count the pods of namespace infra only\n$/,
+  )
+  const lab = await runIn(networksCommand, ['-n', 'lab'], env)
+  t.equal(lab.code, 0)
+  const all = await runIn(networksCommand, ['-A'], env)
+  t.equal(all.code, 3)
+  t.match(all.stderr, /^error: not allowed: context "fake" may not list pods /)
+})
+
 t.test('an invalid live policy is named on stderr', async (t) => {
   const { api, env } = await startWorld(t)
   api.lists.set('/api/v1/namespaces/multinet-system/configmaps', [
