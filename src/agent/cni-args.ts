@@ -63,6 +63,14 @@ export function requirePodArgs(pairs: CniArgPairs): PodArgs {
   return pod
 }
 
+/**
+ * The runtime's CNI_ARGS for a delegate, with `IgnoreUnknown=1` first when missing: the reference
+ * plugins refuse K8S_POD_* otherwise ("ARGS: unknown args"), and not every runtime sets it.
+ */
+export function delegateArgs(args: CniArgPairs): CniArgPairs {
+  return args.some(([k]) => k === 'IgnoreUnknown') ? args : [['IgnoreUnknown', '1'], ...args]
+}
+
 export function formatCniArgs(pairs: CniArgPairs): string {
   return pairs.map(([k, v]) => `${k}=${v}`).join(';')
 }

@@ -18,7 +18,13 @@ import { isObject } from '../spec/object.js'
 import { parseDefaultNetwork, parseSelections } from '../spec/selection.js'
 import { ANNOTATIONS, type SelectionElement } from '../spec/types.js'
 import type { CniResult, ExecOptions, RuntimeConf, ValidAttachment } from './cni/types.js'
-import { parseCniArgs, podArgsOf, requirePodArgs, type CniArgPairs } from './cni-args.js'
+import {
+  delegateArgs,
+  parseCniArgs,
+  podArgsOf,
+  requirePodArgs,
+  type CniArgPairs,
+} from './cni-args.js'
 import { CniError, delegateError } from './cni-error.js'
 import { applyDefaultRoute, rewriteRoutes } from './default-route.js'
 import type { OperationDeps, PodInfo } from './deps.js'
@@ -71,7 +77,7 @@ export class Operations {
       containerId: plan.containerId,
       netns,
       ifName: a.ifName,
-      args: plan.args,
+      args: delegateArgs(plan.args),
       capabilityArgs: a.capabilityArgs,
     }
   }
@@ -368,7 +374,7 @@ export class Operations {
     try {
       await this.deps.cni.delNetworkList(
         this.deps.toList(primary),
-        { containerId, netns, ifName: 'eth0', args, capabilityArgs: {} },
+        { containerId, netns, ifName: 'eth0', args: delegateArgs(args), capabilityArgs: {} },
         undefined,
         this.exec(),
       )

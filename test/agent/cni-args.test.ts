@@ -1,5 +1,11 @@
 import t from 'tap'
-import { formatCniArgs, parseCniArgs, podArgsOf, requirePodArgs } from '../../src/agent/cni-args.js'
+import {
+  delegateArgs,
+  formatCniArgs,
+  parseCniArgs,
+  podArgsOf,
+  requirePodArgs,
+} from '../../src/agent/cni-args.js'
 import { CniError } from '../../src/agent/cni-error.js'
 
 t.test('pairs in order; empty text and a trailing ";" are fine', async (t) => {
@@ -53,3 +59,15 @@ t.test('ADD needs the pod namespace and name; UID is optional', async (t) => {
     },
   )
 })
+
+t.test(
+  'delegates always get IgnoreUnknown (the reference plugins refuse K8S_* otherwise)',
+  async (t) => {
+    t.same(delegateArgs([['K8S_POD_NAME', 'p']]), [
+      ['IgnoreUnknown', '1'],
+      ['K8S_POD_NAME', 'p'],
+    ])
+    const given = parseCniArgs('IgnoreUnknown=true;K8S_POD_NAME=p')
+    t.equal(delegateArgs(given), given)
+  },
+)
