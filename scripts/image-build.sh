@@ -30,7 +30,7 @@ secret_dir=$(mktemp -d)
 trap 'rm -rf "$secret_dir"' EXIT
 if [ -n "$ca" ]; then cp "$ca" "$secret_dir/build-ca"; else : > "$secret_dir/build-ca"; fi
 created=$(git log -1 --format=%cI 2>/dev/null || date -u +%Y-%m-%dT%H:%M:%SZ)
-buildah build --layers --isolation "$ISOLATION" --pull=never \
+buildah build --layers --force-rm --isolation "$ISOLATION" --pull=never \
   --secret id=build-ca,src="$secret_dir/build-ca" \
   --build-arg NODE_IMAGE="$base" \
   --build-arg VERSION="$version" --build-arg REVISION="$revision" --build-arg CREATED="$created" \
