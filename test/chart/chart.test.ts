@@ -620,3 +620,46 @@ t.test('every key of values.yaml is in values.schema.json, and the other way rou
   }
   walk(values, schema, '')
 })
+
+t.test('every argument the chart passes is one the command accepts', async (t) => {
+  const { loadOptions } = await import('../../src/config/load.js')
+  const { WEBHOOK_OPTIONS, checkWebhookSettings } =
+    await import('../../src/config/webhook-options.js')
+  const { AGENT_OPTIONS, checkAgentSettings } = await import('../../src/config/agent-options.js')
+  const { CERTS_OPTIONS } = await import('../../src/config/certs-options.js')
+  const readFile = (): string => {
+    throw new Error('the chart passes no config file')
+  }
+  for (const values of [[], ['monitoring'], ['agent-off']]) {
+    const objs = await render({ values })
+    const webhookArgs = args(one(objs, 'Deployment')).slice(1)
+    const loaded = loadOptions(WEBHOOK_OPTIONS, {
+      argv: webhookArgs,
+      env: { POD_NAMESPACE: 'multinet-system' },
+      readFile,
+    })
+    if (loaded.kind !== 'config') throw new Error('webhook: help instead of a config')
+    t.doesNotThrow(() => checkWebhookSettings(loaded.config))
+    t.equal(loaded.config.namespace, 'multinet-system')
+    t.equal(loaded.config.tlsCertFile, '/etc/multinet/tls/tls.crt')
+    for (const job of objs.filter((o) => o.kind === 'Job' && o.metadata.name.includes('certs'))) {
+      const certs = loadOptions(CERTS_OPTIONS, { argv: args(job).slice(1), env: {}, readFile })
+      t.equal(certs.kind, 'config', `${job.metadata.name} args parse`)
+    }
+    const ds = objs.find((o) => o.kind === 'DaemonSet')
+    if (ds === undefined) continue
+    const agentArgs = args(ds)
+      .slice(1)
+      .map((a) => a.replace('$(HOST_IP)', '192.0.2.10'))
+    const agent = loadOptions(AGENT_OPTIONS, {
+      argv: agentArgs,
+      env: { MULTINET_NODE_NAME: 'node-1' },
+      readFile,
+    })
+    if (agent.kind !== 'config') throw new Error('agent: help instead of a config')
+    t.doesNotThrow(() => checkAgentSettings(agent.config))
+    t.equal(agent.config.nodeName, 'node-1')
+    t.same(agent.config.cniBinDirs, ['/opt/cni/bin'])
+    t.equal(agent.config.shimSource, '/opt/multinet/bin/multinet-cni')
+  }
+})
