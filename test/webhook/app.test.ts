@@ -274,11 +274,7 @@ t.test('connections beyond the cap are closed at accept', async (t) => {
   const { port, ca } = await listenApp(t, handle, { limits: { ...LIMITS, maxConnections: 2 } })
   const held = await Promise.all([0, 1].map(() => openTls(port, ca.certPem)))
   t.teardown(() => held.forEach((s) => s.destroy()))
-  await t.rejects(
-    openTls(port, ca.certPem),
-    { code: /^(ECONNRESET|EPIPE)$|/ },
-    'a third is refused',
-  )
+  await t.rejects(openTls(port, ca.certPem), Error, 'a third is refused')
   held[0]!.destroy()
   await new Promise((r) => held[0]!.once('close', r))
   await retryUntil(
@@ -301,7 +297,7 @@ t.test('TLS 1.2 offers only AEAD suites, before and after a key pair reload', as
       'AES128-SHA256',
       'AES128-GCM-SHA256',
     ]) {
-      await t.rejects(tls12(weak), {}, `${weak} refused (${round})`)
+      await t.rejects(tls12(weak), Error, `${weak} refused (${round})`)
     }
     const good = await tls12('ECDHE-ECDSA-AES128-GCM-SHA256:ECDHE-RSA-AES128-GCM-SHA256')
     t.match(good.getCipher().name, /GCM/, round)
