@@ -21,6 +21,7 @@ export interface Reviews {
 }
 
 const NAMESPACES = 50
+const RULES_PER_CONFIGMAP = 200
 
 function nadDoc(ns: string, name: string, config: object, annotations: object = {}): string {
   return [
@@ -111,21 +112,28 @@ export async function writeState(dir: string, size: StateSize): Promise<Reviews>
       ].join('\n'),
     )
   }
-  const policy = [
-    'apiVersion: v1',
-    'kind: ConfigMap',
-    'metadata:',
-    '  name: 10-bench',
-    '  namespace: multinet-system',
-    "  labels: {multinet.io/policy: 'true'}",
-    'data:',
-    '  policy.yaml: |',
-    '    apiVersion: multinet.io/v1alpha1',
-    '    globalNamespaces: [default, storage]',
-    '    rules:',
-    ...rules,
-  ].join('\n')
-  await writeFile(join(dir, 'policy.yaml'), policy + '\n')
+  // A policy.yaml holds at most 64 KiB (MAX_POLICY_BYTES): big policies span ConfigMaps, which
+  // merge in name order, as an administrator would split them.
+  const configMaps: string[] = []
+  for (let i = 0; i < rules.length; i += RULES_PER_CONFIGMAP) {
+    configMaps.push(
+      [
+        'apiVersion: v1',
+        'kind: ConfigMap',
+        'metadata:',
+        `  name: 10-bench-${String(i / RULES_PER_CONFIGMAP).padStart(3, '0')}`,
+        '  namespace: multinet-system',
+        "  labels: {multinet.io/policy: 'true'}",
+        'data:',
+        '  policy.yaml: |',
+        '    apiVersion: multinet.io/v1alpha1',
+        ...(i === 0 ? ['    globalNamespaces: [default, storage]'] : []),
+        '    rules:',
+        ...rules.slice(i, i + RULES_PER_CONFIGMAP),
+      ].join('\n'),
+    )
+  }
+  await writeFile(join(dir, 'policy.yaml'), configMaps.join('\n---\n') + '\n')
   return reviews()
 }
 
