@@ -43,6 +43,7 @@ export function decodeReview(body: unknown): AdmissionRequest {
   if (req.userInfo !== undefined && !isObject(req.userInfo)) {
     throw malformed('request.userInfo must be an object')
   }
+  if (isObject(req.userInfo)) checkUserInfo(req.userInfo)
   // Optional, but typed: everything downstream (subjects, logs, metrics) reads them as text.
   for (const key of ['namespace', 'name', 'subResource'] as const) {
     if (req[key] !== undefined && typeof req[key] !== 'string') {
@@ -62,6 +63,30 @@ export function decodeReview(body: unknown): AdmissionRequest {
     resource: { ...(req.resource as AdmissionRequest['resource']), group: group(req.resource) },
     userInfo: (req.userInfo as AdmissionRequest['userInfo'] | undefined) ?? {},
   }
+}
+
+/**
+ * The identity decides who may write network-status: its fields must have the types the API
+ * server gives them (a `groups` object instead of a list once answered 500).
+ */
+function checkUserInfo(user: Record<string, unknown>): void {
+  for (const key of ['username', 'uid'] as const) {
+    if (user[key] !== undefined && typeof user[key] !== 'string') {
+      throw malformed(`request.userInfo.${key} must be a string when present`)
+    }
+  }
+  if (user.groups !== undefined && !isStringList(user.groups)) {
+    throw malformed('request.userInfo.groups must be a list of strings when present')
+  }
+  if (user.extra !== undefined) {
+    if (!isObject(user.extra) || !Object.values(user.extra).every(isStringList)) {
+      throw malformed('request.userInfo.extra must map keys to lists of strings when present')
+    }
+  }
+}
+
+function isStringList(value: unknown): value is string[] {
+  return Array.isArray(value) && value.every((v) => typeof v === 'string')
 }
 
 function malformed(detail: string): MultinetError {

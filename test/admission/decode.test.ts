@@ -56,6 +56,17 @@ const malformed: [string, unknown, RegExp][] = [
   ['name an object', withRequest({ name: {} }), /request.name must be a string/],
   ['subResource a list', withRequest({ subResource: ['status'] }), /request.subResource must be/],
   ['dryRun a string', withRequest({ dryRun: 'true' }), /request.dryRun must be a boolean/],
+  // Found by fuzzing: groups as an object reached the agent check and answered 500.
+  ['groups an object', withRequest({ userInfo: { groups: {} } }), /userInfo.groups must be a list/],
+  [
+    'groups of numbers',
+    withRequest({ userInfo: { groups: [1] } }),
+    /userInfo.groups must be a list/,
+  ],
+  ['username a number', withRequest({ userInfo: { username: 7 } }), /userInfo.username must be/],
+  ['uid a list', withRequest({ userInfo: { uid: [] } }), /userInfo.uid must be a string/],
+  ['extra not lists', withRequest({ userInfo: { extra: { a: 'b' } } }), /userInfo.extra must map/],
+  ['extra a list', withRequest({ userInfo: { extra: [] } }), /userInfo.extra must map/],
 ]
 
 for (const [name, body, message] of malformed) {
