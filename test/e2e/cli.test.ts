@@ -452,20 +452,20 @@ t.test('audit: the live policy refuses nobody; the proposal refuses three pods',
     lines[0],
     `Audited 5 pods against policy ConfigMaps 10-base, 20-watch (proposed: 10-base from ${proposed} (document 1), 20-watch from ${proposed} (document 2)).`,
   )
-  t.equal(lines[1], '3 pods would be refused.')
+  t.equal(lines[1], '3 pods would be refused, 3 of them (new) admitted by the live policy.')
   t.match(
     r.stdout,
     `
 rule/shared-for-lab [enforce]: 2 pods would be REFUSED
-  app/web-1: networks[0]: network infra/shared refused by rule/shared-for-lab: `,
+  app/web-1 (new): networks[0]: network infra/shared refused by rule/shared-for-lab: `,
   )
   t.match(
     r.stdout,
-    /\n {2}app\/web-2: networks\[0\]: network infra\/shared refused by rule\/shared-for-lab: /,
+    /\n {2}app\/web-2 \(new\): networks\[0\]: network infra\/shared refused by rule\/shared-for-lab: /,
   )
   t.match(
     r.stdout,
-    /\nisolation \[enforce\]: 1 pod would be REFUSED\n {2}app\/dpdk-1: networks\[0\]: network infra\/sriov-a refused by isolation: /,
+    /\nisolation \[enforce\]: 1 pod would be REFUSED\n {2}app\/dpdk-1 \(new\): networks\[0\]: network infra\/sriov-a refused by isolation: /,
   )
   t.match(
     r.stdout,
@@ -476,10 +476,12 @@ rule/shared-for-lab [enforce]: 2 pods would be REFUSED
   const report = JSON.parse(json.stdout) as {
     checked: number
     refused: number
+    newlyRefused: number
     groups: { by: string }[]
   }
   t.equal(report.checked, 4)
   t.equal(report.refused, 3)
+  t.equal(report.newlyRefused, 3)
   t.same(
     report.groups.map((g) => g.by),
     ['rule/shared-for-lab', 'isolation', 'rule/who-uses-own'],
@@ -568,7 +570,7 @@ t.test(
     t.match(explain.stdout, /^Pod app\/web-1: ALLOWED\n/)
     const audit = await run(['audit', '--policy', proposed], env)
     t.equal(audit.code, 1)
-    t.match(audit.stdout, /3 pods would be refused\./)
+    t.match(audit.stdout, /3 pods would be refused, 3 of them \(new\)/)
   },
 )
 

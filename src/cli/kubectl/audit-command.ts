@@ -54,6 +54,11 @@ export function auditCommand(argv: string[], io: CliIo): Promise<number> {
         : compileConfigMaps(live, s.options)
     for (const p of compiled.problems) s.warn(`policy: ${p}`)
     const state = snapshotState(nads, namespaces, compiled.policy)
+    // With a proposal, a refused pod is asked again under the live policy: was it admitted?
+    const liveState =
+      proposed.length > 0
+        ? snapshotState(nads, namespaces, compileConfigMaps(live, s.options).policy)
+        : undefined
     const ns = s.settings.namespace
     const collector = new AuditCollector()
     await forEachListed(
@@ -75,7 +80,12 @@ export function auditCommand(argv: string[], io: CliIo): Promise<number> {
           groups: [],
         })
         const { outcome } = await handleReview('validate', body, state, s.options)
-        collector.add(m.namespace, m.name, outcome)
+        const liveAllowed =
+          liveState === undefined
+            ? undefined
+            : outcome.allowed ||
+              (await handleReview('validate', body, liveState, s.options)).outcome.allowed
+        collector.add(m.namespace, m.name, outcome, liveAllowed)
       },
     )
     const summary = collector.summary()

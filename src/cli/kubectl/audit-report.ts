@@ -12,6 +12,8 @@ export interface RefusedPod {
   readonly namespace: string
   readonly name: string
   readonly reasons: readonly string[]
+  /** Refused under the proposed policy, admitted under the live one: what the change causes. */
+  readonly new?: true
 }
 
 export interface AuditGroup {
@@ -26,6 +28,8 @@ export interface AuditSummary {
   readonly checked: number
   /** Pods that would be refused (enforce). */
   readonly refused: number
+  /** Of those, the pods the live policy admits (only when a proposal was compared to it). */
+  readonly newlyRefused?: number
   readonly groups: readonly AuditGroup[]
 }
 
@@ -41,13 +45,20 @@ export function deciderOf(reason: string): string {
 export class AuditCollector {
   private checked = 0
   private readonly refusedPods = new Set<string>()
+  private newlyRefused: number | undefined
   private readonly groups = new Map<string, { by: string; mode: RefusalMode; pods: RefusedPod[] }>()
 
-  add(namespace: string, name: string, outcome: Outcome): void {
+  /**
+   * One pod's outcome. `liveAllowed` is the live policy's answer for a pod the proposed policy
+   * refuses (asked only when a proposal is audited), so a refusal the change causes is marked.
+   */
+  add(namespace: string, name: string, outcome: Outcome, liveAllowed?: boolean): void {
     this.checked++
     const denied = !outcome.allowed
     if (denied) this.refusedPods.add(`${namespace}/${name}`)
-    this.record(namespace, name, 'enforce', denied ? outcome.reasons : [])
+    const isNew = denied && liveAllowed === true
+    if (liveAllowed !== undefined) this.newlyRefused = (this.newlyRefused ?? 0) + (isNew ? 1 : 0)
+    this.record(namespace, name, 'enforce', denied ? outcome.reasons : [], isNew)
     // Warn-mode refusals come back as warnings that name their rule like a denial does.
     this.record(
       namespace,
@@ -74,17 +85,29 @@ export class AuditCollector {
           b.pods.length - a.pods.length ||
           a.by.localeCompare(b.by),
       )
-    return { checked: this.checked, refused: this.refusedPods.size, groups }
+    return {
+      checked: this.checked,
+      refused: this.refusedPods.size,
+      ...(this.newlyRefused !== undefined && { newlyRefused: this.newlyRefused }),
+      groups,
+    }
   }
 
-  private record(namespace: string, name: string, mode: RefusalMode, reasons: readonly string[]) {
+  private record(
+    namespace: string,
+    name: string,
+    mode: RefusalMode,
+    reasons: readonly string[],
+    isNew = false,
+  ): void {
     const byDecider = new Map<string, string[]>()
     for (const r of reasons) {
       const key = deciderOf(r)
       byDecider.set(key, [...(byDecider.get(key) ?? []), r])
     }
-    for (const [by, list] of byDecider)
-      this.group(by, mode).push({ namespace, name, reasons: list })
+    for (const [by, list] of byDecider) {
+      this.group(by, mode).push({ namespace, name, reasons: list, ...(isNew && { new: true }) })
+    }
   }
 
   private group(by: string, mode: RefusalMode): RefusedPod[] {
@@ -112,15 +135,18 @@ const HEADINGS: Record<RefusalMode, string> = {
 export function formatAudit(summary: AuditSummary, against: string): string {
   const plural = (n: number): string => `${n} pod${n === 1 ? '' : 's'}`
   const lines = [`Audited ${plural(summary.checked)} against ${against}.`]
+  const fresh = summary.newlyRefused
+  const news = fresh === undefined ? '' : `, ${fresh} of them (new) admitted by the live policy`
   lines.push(
     summary.refused === 0
       ? 'No pod would be refused.'
-      : `${plural(summary.refused)} would be refused.`,
+      : `${plural(summary.refused)} would be refused${news}.`,
   )
   for (const g of summary.groups) {
     lines.push('', `${g.by} [${g.mode}]: ${plural(g.pods.length)} ${HEADINGS[g.mode]}`)
     for (const p of g.pods) {
-      for (const r of p.reasons) lines.push(`  ${p.namespace}/${p.name}: ${r}`)
+      const tag = p.new ? ' (new)' : ''
+      for (const r of p.reasons) lines.push(`  ${p.namespace}/${p.name}${tag}: ${r}`)
     }
   }
   return `${lines.join('\n')}\n`

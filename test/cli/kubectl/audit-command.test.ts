@@ -21,7 +21,7 @@ t.test('live policy: nobody refused, exit 0; a proposal that refuses: exit 1', a
   t.equal(r.code, 1)
   t.match(
     r.stdout,
-    /^Audited 3 pods against policy ConfigMaps 10-base \(proposed: 10-base from p\.yaml\)\.\n2 pods would be refused\.\n\nisolation \[enforce\]: 2 pods would be REFUSED\n {2}app\/web: /,
+    /^Audited 3 pods against policy ConfigMaps 10-base \(proposed: 10-base from p\.yaml\)\.\n2 pods would be refused, 2 of them \(new\) admitted by the live policy\.\n\nisolation \[enforce\]: 2 pods would be REFUSED\n {2}app\/web \(new\): /,
   )
   const yaml = await runIn(
     auditCommand,

@@ -103,6 +103,32 @@ t.test(
   },
 )
 
+t.test('with a proposal: the refusals the change causes are marked new', async (t) => {
+  const c = new AuditCollector()
+  c.add('app', 'old', outcome({ allowed: false, reasons: [refusedBy('isolation')] }), false)
+  c.add('app', 'web', outcome({ allowed: false, reasons: [refusedBy('isolation')] }), true)
+  c.add('app', 'ok', outcome({}), true)
+  const s = c.summary()
+  t.equal(s.newlyRefused, 1)
+  t.same(s.groups[0]?.pods, [
+    { namespace: 'app', name: 'old', reasons: [refusedBy('isolation')] },
+    { namespace: 'app', name: 'web', reasons: [refusedBy('isolation')], new: true },
+  ])
+  t.equal(
+    formatAudit(s, 'x'),
+    [
+      'Audited 3 pods against x.',
+      '2 pods would be refused, 1 of them (new) admitted by the live policy.',
+      '',
+      'isolation [enforce]: 2 pods would be REFUSED',
+      `  app/old: ${refusedBy('isolation')}`,
+      `  app/web (new): ${refusedBy('isolation')}`,
+      '',
+    ].join('\n'),
+  )
+  t.equal(new AuditCollector().summary().newlyRefused, undefined)
+})
+
 t.test('nothing refused', async (t) => {
   const c = new AuditCollector()
   c.add('a', 'b', outcome({}))
