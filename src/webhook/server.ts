@@ -1,4 +1,5 @@
-import type { AddressInfo } from 'node:net'
+import type { IncomingMessage, ServerResponse } from 'node:http'
+import { Server as NetServer, type AddressInfo } from 'node:net'
 import type { Logger } from 'pino'
 import type { SyncStatus } from '../admission/state.js'
 import type { StateStats } from '../cluster/source.js'
@@ -69,6 +70,12 @@ export async function startWebhookServer(deps: WebhookServerDeps): Promise<Runni
     events: metrics,
   })
   let shuttingDown = false
+  // While draining, every answer closes its connection, so a client drops a kept-alive
+  // connection after its next request instead of reusing one that we close under it: Go's
+  // client does not retry a POST that met a closed connection (test/e2e/faults.test.ts).
+  app.server.prependListener('request', (_req: IncomingMessage, res: ServerResponse) => {
+    if (shuttingDown) res.shouldKeepAlive = false
+  })
   const readiness = (): ReadinessCheck[] => {
     const cert = certs.status()
     const sync = state.sync()
@@ -135,6 +142,11 @@ export async function startWebhookServer(deps: WebhookServerDeps): Promise<Runni
         app.server.closeAllConnections()
       }, settings.shutdownTimeoutMs)
       try {
+        // Stop accepting, but leave open connections alone (http.Server.close would close the
+        // idle ones at once): each closes after its next answer, its idle timeout, or the deadline.
+        await new Promise<void>((resolve) =>
+          NetServer.prototype.close.call(app.server, () => resolve()),
+        )
         await app.close()
       } finally {
         clearTimeout(deadline)
