@@ -145,6 +145,11 @@ t.test(
     t.equal(JSON.parse(readFileSync(path, 'utf8')).name, 'renamed')
     t.equal(logs.find('node CNI config written').length >= 2, true)
 
+    // Another installer removed or renamed our file (Cilium does, Multus #972): it comes back.
+    rmSync(path)
+    await nc.sync()
+    t.equal(JSON.parse(readFileSync(path, 'utf8')).name, 'renamed')
+
     rmSync(join(dir, '10-flannel.conflist'))
     await nc.sync()
     t.ok(statSync(path).isFile(), 'never deleted: pods must not start without their networks')
