@@ -5,7 +5,7 @@
 #   npm run test:e2e -- test/e2e/x.test.ts  some of them
 # MULTINET_E2E_BIN=<dir> skips the build step; MULTINET_E2E_KEEP=1 keeps each temp dir (logs).
 #
-# The real-node suites (node.test.ts, agent*.test.ts except agent-api) also need root, Debian's
+# The real-node suites (*node*.test.ts, agent*.test.ts except agent-api) also need root, Debian's
 # containerd, runc, containernetworking-plugins and busybox-static, and the kubelet that
 # build-bins.sh builds when MULTINET_E2E_NODE=1 (set here when such a file is selected). They
 # change the host while they run and restore it; see docs/testing.md.
@@ -19,7 +19,7 @@ node_suite=0
 for f in "${files[@]}"; do
   case "$(basename "$f")" in
     agent-api.test.ts) ;;
-    node.test.ts | agent*.test.ts) node_suite=1 ;;
+    *node*.test.ts | agent*.test.ts) node_suite=1 ;;
   esac
 done
 if [ "$node_suite" = 1 ]; then
