@@ -144,7 +144,7 @@ t.test('transport cases over real TLS on loopback', async (t) => {
     ...LIMITS,
     headersTimeoutMs: 500,
     requestTimeoutMs: 1_000,
-    tlsHandshakeTimeoutMs: 500,
+    tlsHandshakeTimeoutMs: 2_000,
   }
   const { port, ca } = await listenApp(t, realHandler(state), { limits })
   const health = buildHealthApp({
