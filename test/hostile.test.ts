@@ -46,6 +46,7 @@ interface TransportCase {
   readonly bytes?: number
   readonly count?: number
   readonly ciphers?: string
+  readonly raw?: string
   readonly expect: { response?: string; closed?: boolean; refused?: boolean; responses?: number }
 }
 
@@ -241,6 +242,18 @@ t.test('transport cases over real TLS on loopback', async (t) => {
             s.on('error', (err) => resolve({ text: '', error: err.message }))
           })
           break
+        case 'raw':
+          result = await exchange(c.raw!)
+          break
+        case 'chunked': {
+          const chunk = `{"pad":"${'x'.repeat(64 * 1024 - 10)}"}`
+          const head =
+            'POST /validate HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n'
+          const one = `${Buffer.byteLength(chunk).toString(16)}\r\n${chunk}\r\n`
+          const n = Math.ceil(c.bytes! / Buffer.byteLength(chunk))
+          result = await exchange(`${head}${one.repeat(n)}0\r\n\r\n`)
+          break
+        }
         case 'pipelined': {
           const one = `${post}\r\n${body}`
           result = await exchange(
