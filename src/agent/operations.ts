@@ -349,7 +349,7 @@ export class Operations {
         { reason: read.reason, movedTo: read.movedTo },
         'plan file is corrupt; moved aside; deleting the primary network only (secondary attachments of this sandbox may leak)',
       )
-      await this.primaryOnlyDel(containerId, netns, args, log)
+      await this.primaryOnlyDel(containerId, netns, op.env.CNI_IFNAME || 'eth0', args, log)
       return
     }
     const plan = read.plan
@@ -366,6 +366,7 @@ export class Operations {
   private async primaryOnlyDel(
     containerId: string,
     netns: string,
+    ifName: string,
     args: CniArgPairs,
     log: Logger,
   ): Promise<void> {
@@ -374,7 +375,7 @@ export class Operations {
     try {
       await this.deps.cni.delNetworkList(
         this.deps.toList(primary),
-        { containerId, netns, ifName: 'eth0', args: delegateArgs(args), capabilityArgs: {} },
+        { containerId, netns, ifName, args: delegateArgs(args), capabilityArgs: {} },
         undefined,
         this.exec(),
       )
