@@ -54,3 +54,20 @@ t.test('showValue quotes values for messages and shortens long ones', async (t) 
   t.equal(long.length, 80)
   t.ok(long.endsWith('...'))
 })
+
+t.test('nestingDepth agrees with the parsed value on any JSON (property)', async (t) => {
+  const { default: fc } = await import('fast-check')
+  const { nestingDepth } = await import('../../src/spec/json.js')
+  const depth = (v: unknown): number =>
+    v !== null && typeof v === 'object'
+      ? 1 + Math.max(0, ...Object.values(v as object).map(depth))
+      : 0
+  fc.assert(
+    fc.property(fc.jsonValue({ maxDepth: 6 }), fc.string({ unit: 'binary' }), (v, s) => {
+      const text = JSON.stringify([v, s, { [s]: [s] }])
+      return nestingDepth(text) === depth(JSON.parse(text))
+    }),
+    { seed: 110_508, numRuns: 2_000 },
+  )
+  t.pass('2,000 values with arbitrary strings (quotes, backslashes, brackets) inside')
+})
