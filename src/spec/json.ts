@@ -12,7 +12,7 @@ import { MAX_ECHO_CHARS, truncate } from './limits.js'
 export type JsonParse = { ok: true; value: unknown } | { ok: false; message: string }
 
 export function parseJson(text: string): JsonParse {
-  const depth = nestingDepth(text)
+  const depth = nestingDepth(text, MAX_JSON_DEPTH)
   if (depth > MAX_JSON_DEPTH) {
     return { ok: false, message: `JSON is nested deeper than ${MAX_JSON_DEPTH} levels` }
   }
@@ -23,23 +23,47 @@ export function parseJson(text: string): JsonParse {
   }
 }
 
+/** The characters the nesting scan stops at; everything between is skipped natively. */
+const STRUCTURAL = /["[\]{}]/g
+
 /**
  * Deepest bracket nesting outside strings; a linear scan, so it cannot overflow the stack.
- * String contents (the bulk of a large body: an annotation, a config) are skipped with
- * indexOf, at native speed, rather than character by character.
+ * Runs of other characters and string contents (the bulk of a large body: an annotation, a
+ * config, whitespace) are skipped by the regex engine and indexOf, at native speed. Stops
+ * counting once the depth passes `stop`.
  */
-export function nestingDepth(text: string): number {
+export function nestingDepth(text: string, stop = Infinity): number {
+  return jsonShape(text, stop).depth
+}
+
+export interface JsonShape {
+  /** Deepest nesting seen (up to the first value past the bound). */
+  readonly depth: number
+  /** Objects and arrays opened (up to the first value past the bound). */
+  readonly containers: number
+}
+
+/**
+ * Depth and number of objects and arrays of a JSON text, without parsing it; stops as soon as
+ * either passes its bound, so the cost of a hostile text is bounded by the bounds.
+ */
+export function jsonShape(text: string, maxDepth = Infinity, maxContainers = Infinity): JsonShape {
   let depth = 0
   let max = 0
-  for (let i = 0; i < text.length; i++) {
-    const c = text.charCodeAt(i)
+  let containers = 0
+  const scan = new RegExp(STRUCTURAL)
+  for (let m = scan.exec(text); m !== null; m = scan.exec(text)) {
+    const c = text.charCodeAt(m.index)
     if (c === 0x22) {
-      i = endOfString(text, i)
-      if (i === -1) return max
-    } else if (c === 0x5b || c === 0x7b) max = Math.max(max, ++depth)
-    else if (c === 0x5d || c === 0x7d) depth--
+      const end = endOfString(text, m.index)
+      if (end === -1) break
+      scan.lastIndex = end + 1
+    } else if (c === 0x5b || c === 0x7b) {
+      max = Math.max(max, ++depth)
+      if (max > maxDepth || ++containers > maxContainers) break
+    } else depth--
   }
-  return max
+  return { depth: max, containers }
 }
 
 /** Index of the quote that closes the string opened at `start`, or -1 when none does. */
