@@ -12,7 +12,7 @@ import { formatPath, type Problem } from './path.js'
 import { closest, describe, schemaProblems } from './schema-validate.js'
 import { documentProblems } from './validate.js'
 import { lineOf } from './yaml-lines.js'
-import { policySizeProblem, yamlDepthProblem } from '../spec/yaml-limits.js'
+import { policyTextProblem } from '../spec/yaml-limits.js'
 
 export { POLICY_DATA_KEY }
 
@@ -145,7 +145,7 @@ const YAML_MESSAGES: Record<string, string> = {
 
 /** Parses and validates the text of `policy.yaml`. */
 export function parsePolicyText(text: string): ParsedPolicyText {
-  const deep = policySizeProblem(text) ?? yamlDepthProblem(text) // before parsing (issue 11 #5, #10)
+  const deep = policyTextProblem(text) // size, aliases, depth: before parsing (issue 11 #5, #10)
   if (deep) return { findings: [error('policy.invalid', POLICY_DATA_KEY, deep)] }
   const lines = new LineCounter()
   const doc = parseDocument(text, { lineCounter: lines, prettyErrors: false, uniqueKeys: true })

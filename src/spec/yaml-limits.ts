@@ -26,6 +26,34 @@ export function yamlDepthProblem(text: string, max = MAX_YAML_DEPTH): string | u
   return `YAML nested more than ${max} levels deep (line ${found.line}); documents this deep are not read`
 }
 
+/** Alias nodes (`*name`) where a node may start: after a blank, `[`, `{`, `,`, `:` or `-`. */
+const ALIAS = /(?:^|[\s[{,:-])\*[^\s,[\]{}]/g
+
+/**
+ * Why `text` holds more aliases than the YAML library may expand, or undefined. Counted on the
+ * text before parsing (an over-count at worst: a `*` in a quoted scalar after a blank), since
+ * the library spends its time on every alias before it finds that there are too many.
+ */
+export function yamlAliasProblem(text: string, max: number): string | undefined {
+  if (!text.includes('*')) return undefined
+  let count = 0
+  ALIAS.lastIndex = 0
+  while (ALIAS.exec(text) !== null) {
+    if (++count > max) return `uses more than ${max} YAML aliases (*name); write the values out`
+  }
+  return undefined
+}
+
+/** Why a policy text cannot be parsed within a request's budget (size, aliases, depth). */
+export function policyTextProblem(text: string): string | undefined {
+  return (
+    policySizeProblem(text) ?? yamlAliasProblem(text, MAX_POLICY_ALIASES) ?? yamlDepthProblem(text)
+  )
+}
+
+/** Aliases in one policy: the YAML library's default expansion budget, which parse.ts keeps. */
+export const MAX_POLICY_ALIASES = 100
+
 /** Why a policy text is too long to parse within a request's budget, or undefined. */
 export function policySizeProblem(text: string): string | undefined {
   if (text.length <= MAX_POLICY_BYTES / 3) return undefined

@@ -135,3 +135,22 @@ t.test('a policy over 64 KiB is refused unparsed, with advice', async (t) => {
     },
   ])
 })
+
+// Found by fuzzing under coverage: 500 uses of one alias kept the YAML library busy past
+// 100 ms before it found that there were too many.
+t.test('aliases are counted before parsing', async (t) => {
+  const { yamlAliasProblem } = await import('../../src/spec/yaml-limits.js')
+  const { parsePolicyText } = await import('../../src/policy/parse.js')
+  const uses = (n: number) => `a: &a [1]\nrules: [${Array(n).fill('*a').join(', ')}]\n`
+  t.equal(yamlAliasProblem(uses(100), 100), undefined)
+  t.match(yamlAliasProblem(uses(101), 100), /uses more than 100 YAML aliases/)
+  t.equal(
+    yamlAliasProblem('names: ["ns/*", "*/*"]\nb: a*b\n', 0),
+    undefined,
+    'globs are not aliases',
+  )
+  t.match(yamlAliasProblem('- *x\n', 0), /more than 0/)
+  t.match(parsePolicyText(uses(500)).findings, [
+    { rule: 'policy.invalid', path: 'policy.yaml', message: /uses more than 100 YAML aliases/ },
+  ])
+})
