@@ -61,3 +61,14 @@ t.test('a line over 16 KiB is replaced by a short valid line that says so', asyn
   t.match(big, { level: 'warn', msg: 'log line cut' })
   t.match(fine, { small: true, msg: 'fine' })
 })
+
+t.test(
+  'capLine: short lines pass; a long line without level or time still becomes valid JSON',
+  async (t) => {
+    const { capLine } = await import('../src/log.js')
+    t.equal(capLine('{"a":1}\n'), '{"a":1}\n')
+    const cut = JSON.parse(capLine(`${'x'.repeat(20_000)}\n`)) as Record<string, unknown>
+    t.match(cut, { level: 'warn', msg: 'log line cut', bytes: 20_001 })
+    t.match(cut.time, /^\d{4}-/)
+  },
+)
