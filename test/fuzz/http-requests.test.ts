@@ -100,7 +100,7 @@ t.test('arbitrary methods, paths, headers and bodies keep the contract', async (
       const { ms, problem } = await send(req)
       if (problem !== undefined) throw new Error(problem)
       slowest = Math.max(slowest, ms)
-      await window.add(req)
+      await window.add(req, ms)
       return ms <= BLOCK_BOUND_MS
     }),
     { seed: SEEDS.http, numRuns: RUNS },

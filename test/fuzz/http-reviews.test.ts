@@ -55,7 +55,7 @@ t.test('mutated reviews on both endpoints keep the contract', async (t) => {
       const { ms, problem } = await send(req)
       if (problem !== undefined) throw new Error(problem)
       slowest = Math.max(slowest, ms)
-      await window.add(req)
+      await window.add(req, ms)
       return ms <= BLOCK_BOUND_MS
     }),
     { seed: SEEDS.httpReviews, numRuns: RUNS },
