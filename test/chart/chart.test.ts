@@ -280,10 +280,9 @@ t.test('the defaults', async (t) => {
       '--health-bind-address=127.0.0.1',
       '--log-level=info',
     ])
-    t.same(get(c, 'env', 0), {
-      name: 'MULTINET_NODE_NAME',
-      valueFrom: { fieldRef: { fieldPath: 'spec.nodeName' } },
-    })
+    t.same(c.env, [
+      { name: 'MULTINET_NODE_NAME', valueFrom: { fieldRef: { fieldPath: 'spec.nodeName' } } },
+    ])
     t.same(get(c, 'readinessProbe', 'httpGet'), { host: '127.0.0.1', path: '/readyz', port: 8082 })
     const mounts = Object.fromEntries(
       (c.volumeMounts as Obj[]).map((m) => [m.mountPath, m.mountPropagation ?? m.readOnly ?? 'rw']),
@@ -347,6 +346,7 @@ t.test('the defaults', async (t) => {
       'rm -f "/etc/cni/net.d"/00-multinet.conflist "/opt/cni/bin"/multinet && touch /tmp/done && exec sleep infinity',
     ])
     t.same(podSpec(cleanup).tolerations, [{ operator: 'Exists' }])
+    t.equal(podSpec(cleanup).hostNetwork, true, 'needs no CNI network (the shim has no agent)')
     const script = one(objs, 'ConfigMap', 'multinet-cleanup')
     t.equal(
       get(script, 'data', 'uninstall-cleanup.mjs'),
@@ -483,6 +483,7 @@ t.test('monitoring: ServiceMonitor, PodMonitor, alerts and the dashboard', async
   t.same(get(one(objs, 'PodMonitor'), 'spec', 'podMetricsEndpoints', 0, 'port'), 'health')
   const ds = one(objs, 'DaemonSet')
   t.ok(args(ds).includes('--health-bind-address=$(HOST_IP)'))
+  t.ok((container(ds).env as Obj[]).some((e) => e.name === 'HOST_IP'))
   t.ok(args(ds).includes('--physical-networks={"datacenter":"eth1"}'))
   t.equal(get(container(ds), 'readinessProbe', 'httpGet', 'host'), undefined)
 
