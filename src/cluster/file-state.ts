@@ -179,7 +179,12 @@ class FolderState {
   }
 
   source(): StateSource {
-    const sync = (): SyncStatus => ({ synced: true, problems: this.problems() })
+    // Ready unless a policy ConfigMap fails closed (no valid copy): pods that select networks
+    // are refused then, and the probe must say so, as it does in cluster mode.
+    const sync = (): SyncStatus => ({
+      synced: this.policies.unavailable().length === 0,
+      problems: this.problems(),
+    })
     return {
       getNad: (namespace, name) => this.index.nads.get(nadKey(namespace, name)),
       // The folder is the source: there is nothing more to look up than what was read.

@@ -52,7 +52,8 @@ export const AGENT_OPTIONS: OptionTable<AgentSettings> = {
     type: 'string',
     metavar: 'file',
     envAliases: ['KUBECONFIG'],
-    description: 'Kubeconfig for the API; unset: in-cluster service account.',
+    description:
+      'Kubeconfig for the API; unset: the first file of KUBECONFIG, then ~/.kube/config, then the in-cluster service account.',
   },
   apiTimeoutMs: {
     group: K,

@@ -123,7 +123,7 @@ export const CERTS_OPTIONS: OptionTable<CertsSettings> = {
     metavar: 'file',
     envAliases: ['KUBECONFIG'],
     description:
-      'Kubeconfig for --secret and the webhook patches; unset: in-cluster service account.',
+      'Kubeconfig for --secret and the webhook patches; unset: the first file of KUBECONFIG, then ~/.kube/config, then the in-cluster service account.',
   },
   secret: {
     group: O,

@@ -161,7 +161,7 @@ export class WebhookMetrics implements CertEvents {
       )
       new Gauge({
         name: 'multinet_policy_errors',
-        help: 'Policy ConfigMaps that do not validate; the last good policy stays in force.',
+        help: 'Policy ConfigMaps that do not validate; each is replaced by its last valid copy, or fails closed.',
         registers,
         collect() {
           this.set(stats().policyErrors ?? 0)

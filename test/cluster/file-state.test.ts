@@ -222,9 +222,11 @@ t.test('watching: the policy follows its ConfigMaps; a new broken one fails clos
       { namespace: 'a', name: 'n', labels: {} },
     ])
   t.equal(refused[0]?.rule, 'policy-unavailable')
+  t.equal(state.sync().synced, false, 'not ready while the policy fails closed')
 
   rmSync(join(dir, 'q.yaml'))
   await until(() => state.sync().problems.length === 0, WITHIN)
+  t.equal(state.sync().synced, true, 'ready again')
 })
 
 t.test('watching: a folder that disappears keeps the state and says so', async (t) => {
