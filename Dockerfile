@@ -37,6 +37,11 @@ RUN npm run build \
 
 FROM ${NODE_IMAGE} AS runtime
 ENV NODE_ENV=production
+# The agent sets a pod's default route inside its network namespace (`nsenter --net=... ip
+# route`): iproute2 is the one host tool it runs itself (nsenter comes with util-linux).
+RUN apt-get update -qq \
+ && apt-get install -y -qq --no-install-recommends iproute2 \
+ && rm -rf /var/lib/apt/lists/* /var/cache/apt/*
 # npm (and yarn, in the official images) are build tools: the image never installs anything.
 RUN rm -rf /usr/local/lib/node_modules /usr/local/bin/npm /usr/local/bin/npx \
            /usr/local/bin/yarn /usr/local/bin/yarnpkg /opt/yarn-* \

@@ -3,9 +3,8 @@ import { open } from 'node:fs/promises'
 import { resolve } from 'node:path'
 import { parseArgs } from 'node:util'
 import { pino } from 'pino'
-import { applyPatch } from '../admission/apply-patch.js'
-import { handleReview, type Outcome } from '../admission/handle.js'
-import { field, isObject } from '../spec/object.js'
+import { admit, decodePatch, type Admitted } from '../admission/admit.js'
+import { handleReview } from '../admission/handle.js'
 import type { AdmissionOptions } from '../admission/options.js'
 import { formatHelp } from '../config/help.js'
 import { loadOptions } from '../config/load.js'
@@ -15,7 +14,6 @@ import {
   type WebhookSettings,
 } from '../config/webhook-options.js'
 import type { OptionTable } from '../config/define.js'
-import type { AdmissionReviewResponse, PatchOp } from '../admission/review.js'
 import type { ClusterState } from '../admission/state.js'
 import { isMultinetError, messageOf, MultinetError } from '../errors.js'
 import { EXIT, type CliIo } from './io.js'
@@ -141,60 +139,16 @@ async function review(argv: string[], io: CliIo): Promise<number> {
   }
 }
 
-interface Decided {
-  review: AdmissionReviewResponse
-  outcome: Outcome
-  patch: PatchOp[]
-}
-
-/** Runs the API server's order for a pod CREATE: mutate, apply the patch, validate the result. */
+/** One endpoint as asked, or (both) the API server's order for a pod CREATE. */
 async function decide(
   endpoint: string,
   body: unknown,
   state: ClusterState,
   options: AdmissionOptions,
-): Promise<Decided> {
-  if (endpoint !== 'both') {
-    const r = await handleReview(
-      endpoint === 'mutate' ? 'mutate' : 'validate',
-      body,
-      state,
-      options,
-    )
-    return { ...r, patch: decodePatch(r.review) }
-  }
-  const mutated = await handleReview('mutate', body, state, options)
-  if (!mutated.review.response.allowed) return { ...mutated, patch: [] }
-  const patch = decodePatch(mutated.review)
-  const request = field(body, 'request')
-  const patchedBody =
-    patch.length > 0 && isObject(body) && isObject(request)
-      ? { ...body, request: { ...request, object: applyPatch(request.object, patch) } }
-      : body
-  const validated = await handleReview('validate', patchedBody, state, options)
-  const response = { ...validated.review.response }
-  if (response.allowed && mutated.review.response.patch) {
-    Object.assign(response, { patchType: 'JSONPatch', patch: mutated.review.response.patch })
-  }
-  const outcome: Outcome = {
-    ...validated.outcome,
-    patched: response.allowed && patch.length > 0,
-    explain: [
-      ...validated.outcome.explain,
-      ...mutated.outcome.explain.filter((l) => !validated.outcome.explain.includes(l)),
-    ],
-    warnings: [...mutated.outcome.warnings, ...validated.outcome.warnings],
-  }
-  return {
-    review: { ...validated.review, response },
-    outcome,
-    patch: response.allowed ? patch : [],
-  }
-}
-
-function decodePatch(review: AdmissionReviewResponse): PatchOp[] {
-  const p = review.response.patch
-  return p ? (JSON.parse(Buffer.from(p, 'base64').toString('utf8')) as PatchOp[]) : []
+): Promise<Admitted> {
+  if (endpoint === 'both') return admit(body, state, options)
+  const r = await handleReview(endpoint === 'mutate' ? 'mutate' : 'validate', body, state, options)
+  return { ...r, patch: decodePatch(r.review) }
 }
 
 async function openState(dir: string | undefined, cwd: string, options: AdmissionOptions) {

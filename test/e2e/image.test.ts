@@ -176,6 +176,13 @@ t.test('only runtime files: no sources, tests, dev dependencies or npm', async (
   t.match(result.stdout, /^65532$/m)
 })
 
+t.test('the tools the agent runs itself: ip (iproute2) and nsenter', async (t) => {
+  const result = await runToEnd(bundle(['/bin/sh', '-c', 'ip -V && nsenter --version']))
+  t.equal(result.code, 0, result.stderr)
+  t.match(result.stdout, /iproute2/)
+  t.match(result.stdout, /nsenter from util-linux/)
+})
+
 t.test('the CNI shim is in the image and answers VERSION', async (t) => {
   const result = await runToEnd(
     bundle(
