@@ -16,6 +16,25 @@ export const READY_ROUTE = '/readyz'
 
 export type CniCommand = 'ADD' | 'DEL' | 'CHECK' | 'STATUS' | 'GC' | 'VERSION'
 
+export const CNI_COMMANDS: readonly CniCommand[] = [
+  'ADD',
+  'DEL',
+  'CHECK',
+  'STATUS',
+  'GC',
+  'VERSION',
+]
+
+/** The spec's variables: the shim forwards these and nothing else of the runtime's environment. */
+export const CNI_ENV_KEYS = [
+  'CNI_COMMAND',
+  'CNI_CONTAINERID',
+  'CNI_NETNS',
+  'CNI_IFNAME',
+  'CNI_ARGS',
+  'CNI_PATH',
+] as const
+
 /** The CNI versions both the shim (VERSION answer) and the agent's libcni speak, oldest first. */
 export const CNI_VERSIONS = ['0.3.0', '0.3.1', '0.4.0', '1.0.0', '1.1.0'] as const
 

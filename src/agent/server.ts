@@ -14,6 +14,8 @@ import { CniError, isCniError } from './cni-error.js'
 import type { AgentMetrics } from './metrics.js'
 import { cniVersionOf, type CniOperation, type Operations } from './operations.js'
 import {
+  CNI_COMMANDS,
+  CNI_ENV_KEYS,
   CNI_ERROR_CODES,
   CNI_ROUTE,
   READY_ROUTE,
@@ -25,15 +27,8 @@ import { OperationQueue, QueueFullError } from './queue.js'
 /** A CNI config with an embedded prevResult and a GC list stays far below this. */
 export const MAX_BODY_BYTES = 1024 * 1024
 
-const COMMANDS: readonly CniCommand[] = ['ADD', 'DEL', 'CHECK', 'STATUS', 'GC', 'VERSION']
-const ENV_KEYS = [
-  'CNI_COMMAND',
-  'CNI_CONTAINERID',
-  'CNI_NETNS',
-  'CNI_IFNAME',
-  'CNI_ARGS',
-  'CNI_PATH',
-] as const
+const COMMANDS = CNI_COMMANDS
+const ENV_KEYS = CNI_ENV_KEYS
 
 export interface SocketServerDeps {
   readonly socketPath: string

@@ -7,6 +7,7 @@
  */
 import { isIP } from 'node:net'
 import type { NetworkStatusEntry } from '../spec/types.js'
+import { orderedStatusEntry } from '../spec/network-status.js'
 import type { CniResult } from './cni/types.js'
 import type { PlannedAttachment } from './plan.js'
 
@@ -52,7 +53,7 @@ export function entriesOf(
     if (ipsAll.length > 0) e.ips = ipsAll
     if (gateways.length > 0) e.gateway = gateways
     if (isDefault) e.default = true
-    return [order(e)]
+    return [orderedStatusEntry(e)]
   }
   const entries = sandboxed.map(({ iface }) => {
     const e = base()
@@ -111,20 +112,3 @@ function stripPrefix(cidr: string): string {
   return slash < 0 ? cidr : cidr.slice(0, slash)
 }
 
-const KEY_ORDER = [
-  'name',
-  'interface',
-  'ips',
-  'mac',
-  'mtu',
-  'default',
-  'dns',
-  'gateway',
-  'device-info',
-] as const
-
-function order(e: NetworkStatusEntry): NetworkStatusEntry {
-  return Object.fromEntries(
-    KEY_ORDER.filter((k) => e[k] !== undefined).map((k) => [k, e[k]]),
-  ) as unknown as NetworkStatusEntry
-}

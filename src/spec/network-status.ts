@@ -62,25 +62,30 @@ export function parseNetworkStatus(value: string): NetworkStatusResult {
   return { entries: entries as NetworkStatusEntry[], findings }
 }
 
+const KEY_ORDER = [
+  'name',
+  'interface',
+  'ips',
+  'mac',
+  'mtu',
+  'default',
+  'dns',
+  'default-route',
+  'gateway',
+  'device-info',
+  'infiniband-guid',
+] as const
+
+/** An entry with its keys in the canonical order (the order Multus writes them). */
+export function orderedStatusEntry(e: NetworkStatusEntry): NetworkStatusEntry {
+  return Object.fromEntries(
+    KEY_ORDER.filter((k) => e[k] !== undefined).map((k) => [k, e[k]]),
+  ) as unknown as NetworkStatusEntry
+}
+
 /** The annotation text, indented like Multus writes it so that `kubectl describe` stays readable. */
 export function formatNetworkStatus(entries: readonly NetworkStatusEntry[]): string {
-  const order = [
-    'name',
-    'interface',
-    'ips',
-    'mac',
-    'mtu',
-    'default',
-    'dns',
-    'default-route',
-    'gateway',
-    'device-info',
-    'infiniband-guid',
-  ] as const
-  const canonical = entries.map((e) =>
-    Object.fromEntries(order.filter((k) => e[k] !== undefined).map((k) => [k, e[k]])),
-  )
-  return JSON.stringify(canonical, null, 4)
+  return JSON.stringify(entries.map(orderedStatusEntry), null, 4)
 }
 
 type Fail = (path: string, message: string) => undefined

@@ -5,6 +5,8 @@
  */
 import type { Readable, Writable } from 'node:stream'
 import {
+  CNI_COMMANDS,
+  CNI_ENV_KEYS,
   CNI_ERROR_CODES,
   CNI_ROUTE,
   CNI_VERSIONS,
@@ -21,16 +23,9 @@ export const DEFAULT_READY_TIMEOUT_MS = 30_000
 export const DEFAULT_DEADLINE_MS = 100_000
 /** The shim answers VERSION with the newest version it speaks. */
 const CURRENT_VERSION: string = CNI_VERSIONS[CNI_VERSIONS.length - 1]!
-const COMMANDS: readonly CniCommand[] = ['ADD', 'DEL', 'CHECK', 'STATUS', 'GC', 'VERSION']
+const COMMANDS = CNI_COMMANDS
 /** The spec's variables: nothing else of the runtime's environment reaches the agent. */
-const FORWARDED = [
-  'CNI_COMMAND',
-  'CNI_CONTAINERID',
-  'CNI_NETNS',
-  'CNI_IFNAME',
-  'CNI_ARGS',
-  'CNI_PATH',
-] as const
+const FORWARDED = CNI_ENV_KEYS
 /** A network configuration is a few KiB; a runaway writer must not grow the shim. */
 const STDIN_CAP = 4 * 1024 * 1024
 /** Readiness polling: first retry soon (agent restarting), then back off to this. */
