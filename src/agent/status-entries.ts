@@ -81,7 +81,7 @@ export function entriesOf(
     if (gws.length > 0) e.gateway = gws
   })
   if (isDefault) entries[defaultAt ?? 0]!.default = true
-  return entries.map(order)
+  return entries.map(orderedStatusEntry)
 }
 
 /** Gateways of default routes; a default route without `gw` uses its family's IP gateway. */
@@ -111,4 +111,3 @@ function stripPrefix(cidr: string): string {
   const slash = cidr.indexOf('/')
   return slash < 0 ? cidr : cidr.slice(0, slash)
 }
-
