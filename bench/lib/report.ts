@@ -197,6 +197,8 @@ export function chartSvg(summaries: readonly Summary[]): string {
       `<text x="${W - m.r + 8}" y="${y(floor.cpuUsPerRequest) + 4}" fill="#555">floor (bare Fastify)</text>`,
     )
   }
+  // End labels, pushed apart where lines end close together.
+  const labels: { name: string; y: number; colour: string }[] = []
   let k = 0
   for (const [name, points] of series) {
     const c = colours[k++ % colours.length]!
@@ -206,10 +208,14 @@ export function chartSvg(summaries: readonly Summary[]): string {
       out.push(
         `<circle cx="${x(sizes.indexOf(p.nads))}" cy="${y(p.cpuUsPerRequest)}" r="3.5" fill="${c}"/>`,
       )
-    const last = points.at(-1)!
-    out.push(
-      `<text x="${W - m.r + 8}" y="${y(last.cpuUsPerRequest) + 4}" fill="${c}">${name}</text>`,
-    )
+    labels.push({ name, y: y(points.at(-1)!.cpuUsPerRequest) + 4, colour: c })
+  }
+  labels.sort((a, b) => a.y - b.y)
+  for (let i = 1; i < labels.length; i++) {
+    labels[i]!.y = Math.max(labels[i]!.y, labels[i - 1]!.y + 14)
+  }
+  for (const l of labels) {
+    out.push(`<text x="${W - m.r + 8}" y="${l.y}" fill="${l.colour}">${l.name}</text>`)
   }
   out.push('</svg>')
   return out.join('\n') + '\n'
