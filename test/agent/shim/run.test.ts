@@ -114,11 +114,11 @@ t.test('a wedged agent: the last real answer is reported, else the probe timeout
   agent.onProbe = (n) => {
     if (n === 2) agent.hangProbes = true
   }
-  let e = cniError(t, await shim(conf(agent.socket, { readyTimeoutMs: 300 }), cniEnv('ADD')), 100)
+  let e = cniError(t, await shim(conf(agent.socket, { readyTimeoutMs: 3000 }), cniEnv('ADD')), 100)
   t.equal(e.details, 'HTTP 503: caches syncing')
   const wedged = await agentIn(t, false)
   wedged.hangProbes = true
-  e = cniError(t, await shim(conf(wedged.socket, { readyTimeoutMs: 300 }), cniEnv('ADD')), 100)
+  e = cniError(t, await shim(conf(wedged.socket, { readyTimeoutMs: 3000 }), cniEnv('ADD')), 100)
   t.match(e.details, /^no answer within \d+ ms$/)
 })
 
