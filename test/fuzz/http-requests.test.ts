@@ -6,8 +6,8 @@
  */
 import fc from 'fast-check'
 import t from 'tap'
-import { BLOCK_BOUND_MS, LoopDelay, SEEDS, asyncBlockingMs } from './fixtures/bound.js'
-import { LoopWindow, contractProblem, harness, type FuzzRequest } from './fixtures/http.js'
+import { BLOCK_BOUND_MS, LoopDelay, SEEDS } from './fixtures/bound.js'
+import { LoopWindow, harness, send as sendTo, type FuzzRequest } from './fixtures/http.js'
 import { brokenText, mutatedReview } from './fixtures/reviews.js'
 
 export const RUNS = 20_000
@@ -17,19 +17,7 @@ t.teardown(() => h.close())
 const loop = new LoopDelay()
 t.teardown(() => loop.stop())
 
-async function send(req: FuzzRequest): Promise<{ ms: number; problem?: string }> {
-  let problem: string | undefined
-  const ms = await asyncBlockingMs(async () => {
-    const res = await h.app.inject({
-      method: req.method as 'POST',
-      url: req.url,
-      headers: req.headers,
-      ...(req.method === 'GET' || req.method === 'HEAD' ? {} : { payload: req.body }),
-    })
-    problem = contractProblem(req, res.statusCode, res.body)
-  })
-  return { ms, ...(problem === undefined ? {} : { problem }) }
-}
+const send = (req: FuzzRequest): ReturnType<typeof sendTo> => sendTo(h, req)
 
 const token = fc.stringMatching(/^[a-z][a-z0-9-]{0,20}$/)
 const headerValue = fc.stringMatching(/^[\x20-\x7e]{0,100}$/)

@@ -7,12 +7,12 @@
  */
 import fc from 'fast-check'
 import t from 'tap'
-import { BLOCK_BOUND_MS, LoopDelay, SEEDS, asyncBlockingMs } from './fixtures/bound.js'
+import { BLOCK_BOUND_MS, LoopDelay, SEEDS } from './fixtures/bound.js'
 import {
   BODY_LIMIT,
   LoopWindow,
-  contractProblem,
   harness,
+  send as sendTo,
   type FuzzRequest,
 } from './fixtures/http.js'
 import { largeBodies, mutatedReview } from './fixtures/reviews.js'
@@ -25,19 +25,7 @@ t.teardown(() => h.close())
 const loop = new LoopDelay()
 t.teardown(() => loop.stop())
 
-async function send(req: FuzzRequest): Promise<{ ms: number; problem?: string }> {
-  let problem: string | undefined
-  const ms = await asyncBlockingMs(async () => {
-    const res = await h.app.inject({
-      method: req.method as 'POST',
-      url: req.url,
-      headers: req.headers,
-      payload: req.body,
-    })
-    problem = contractProblem(req, res.statusCode, res.body)
-  })
-  return { ms, ...(problem === undefined ? {} : { problem }) }
-}
+const send = (req: FuzzRequest): ReturnType<typeof sendTo> => sendTo(h, req)
 
 const post = (body: string, url = '/validate'): FuzzRequest => ({
   method: 'POST',
