@@ -15,10 +15,10 @@
  * assert timings; these numbers go in docs/benchmarks.md and in notes.
  */
 import { mkdtemp, readFile, rm, writeFile, mkdir } from 'node:fs/promises'
-import { createServer } from 'node:net'
 import { cpus, tmpdir } from 'node:os'
 import { dirname, join } from 'node:path'
 import { execFileSync } from 'node:child_process'
+import { freePort } from './lib/ports.js'
 import { measure, warmUp, type LoadResult, type LoadSpec } from './lib/load.js'
 import { pin, rssBytes } from './lib/proc.js'
 import { chartSvg, compare, summarise, table, type Row, type Summary } from './lib/report.js'
@@ -60,17 +60,6 @@ function parseArgs(argv: string[]): Args {
     args.seconds = 2
   }
   return args
-}
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer()
-    s.once('error', reject)
-    s.listen(0, '127.0.0.1', () => {
-      const { port } = s.address() as { port: number }
-      s.close(() => resolve(port))
-    })
-  })
 }
 
 const SIZES_FULL: StateSize[] = [

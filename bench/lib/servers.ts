@@ -62,11 +62,14 @@ export async function startWebhook(
   certDir: string,
   port: number,
   healthPort: number,
+  /** Extra Node flags, e.g. `--cpu-prof` (bench/profile.ts). */
+  nodeArgs: readonly string[] = [],
 ): Promise<Server> {
   const [node, runner] = multinetCommand(certDir)
   const child = spawn(
     node,
     [
+      ...nodeArgs,
       runner,
       'webhook',
       '--state-dir',
@@ -104,11 +107,19 @@ export async function startWebhook(
   }
 }
 
-export async function startFloor(certDir: string, port: number): Promise<Server> {
-  const child = spawn('node', ['--import', 'tsx', 'bench/floor-server.ts', certDir, String(port)], {
-    stdio: ['ignore', 'pipe', 'inherit'],
-    env: { ...process.env, NODE_ENV: 'production' },
-  })
+export async function startFloor(
+  certDir: string,
+  port: number,
+  nodeArgs: readonly string[] = [],
+): Promise<Server> {
+  const child = spawn(
+    'node',
+    [...nodeArgs, '--import', 'tsx', 'bench/floor-server.ts', certDir, String(port)],
+    {
+      stdio: ['ignore', 'pipe', 'inherit'],
+      env: { ...process.env, NODE_ENV: 'production' },
+    },
+  )
   pin(child.pid!, 0)
   const stop = stopper(child)
   // The floor prints "ready" once it listens.
