@@ -16,7 +16,7 @@
  * native memory and freed pages not yet given back.
  *
  *   npm run bench:memory
- *   npm run bench:memory -- --sizes 10,10000 --modes cluster --seconds 5
+ *   npm run bench:memory -- --sizes 10,10000 --modes cluster --seconds 5 --snapshots /tmp/snaps
  *   npm run bench:memory -- --node-args "|--max-semi-space-size=4" --out bench/results/x.json
  *                            (flag sets split by "|"; each set runs every mode and size)
  *
@@ -26,7 +26,7 @@
 import { CoreV1Api, CustomObjectsApi } from '@kubernetes/client-node'
 import { execFileSync } from 'node:child_process'
 import { readFileSync } from 'node:fs'
-import { mkdir, mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises'
+import { copyFile, mkdir, mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises'
 import { request } from 'node:http'
 import { cpus, tmpdir } from 'node:os'
 import { dirname, join } from 'node:path'
@@ -52,6 +52,8 @@ interface Args {
   sizes: number[]
   modes: Mode[]
   seconds: number
+  /** Keep each heap snapshot here, named mode-nads-n.heapsnapshot (default: deleted). */
+  snapshots: string | undefined
   /** Node flag sets to compare (`--node-args "A|B"`); one empty set by default. */
   variants: string[][]
   out: string
@@ -61,6 +63,7 @@ const POLICY_NAMESPACE = 'multinet-system'
 const RULES = 10
 const IN_FLIGHT = 32
 const MIB = 1024 * 1024
+let snapshotCount = 0
 
 function parseArgs(argv: string[]): Args {
   const args: Args = {
@@ -68,6 +71,7 @@ function parseArgs(argv: string[]): Args {
     modes: ['cluster', 'folder', 'floor'],
     seconds: 5,
     variants: [[]],
+    snapshots: undefined,
     out: `bench/results/memory-${new Date().toISOString().slice(0, 10)}.json`,
   }
   for (let i = 0; i < argv.length; i++) {
@@ -85,6 +89,7 @@ function parseArgs(argv: string[]): Args {
         .split('|')
         .map((v) => v.split(' ').filter(Boolean))
     } else if (a === '--out') args.out = next()
+    else if (a === '--snapshots') args.snapshots = next()
     else throw new Error(`unknown option ${a} (see the header of bench/memory.ts)`)
   }
   const bad = args.modes.filter((m) => !['cluster', 'folder', 'floor'].includes(m))
@@ -164,7 +169,11 @@ function peakRssMiB(pid: number): number {
  * its objects' sizes is the live heap. The main thread writes it, so /metrics answers only
  * once the file is complete.
  */
-async function liveHeapMiB(server: Server, diagDir: string): Promise<number> {
+async function liveHeapMiB(
+  server: Server,
+  diagDir: string,
+  keep: string | undefined,
+): Promise<number> {
   if (server.healthUrl === undefined) return NaN
   const before = new Set(await readdir(diagDir))
   process.kill(server.pid, 'SIGUSR2')
@@ -188,7 +197,12 @@ async function liveHeapMiB(server: Server, diagDir: string): Promise<number> {
     snapshot: { meta: { node_fields: string[] } }
     nodes: number[]
   }
-  await rm(path)
+  if (keep === undefined) await rm(path)
+  else {
+    await mkdir(dirname(keep), { recursive: true })
+    await copyFile(path, keep)
+    await rm(path)
+  }
   const fields = snap.snapshot.meta.node_fields
   const self = fields.indexOf('self_size')
   let total = 0
@@ -308,7 +322,11 @@ async function run(
     const load = await measure(server.pid, spec)
     const loaded = await memoryOf(server)
     const peak = peakRssMiB(server.pid)
-    const live = await liveHeapMiB(server, diagDir)
+    const keep =
+      args.snapshots === undefined
+        ? undefined
+        : join(args.snapshots, `${mode}-${nads}-${++snapshotCount}.heapsnapshot`)
+    const live = await liveHeapMiB(server, diagDir, keep)
     return {
       mode,
       flags: flags.join(' '),

@@ -6,7 +6,7 @@
  * keeps what it said last time). Kinds other than NetworkAttachmentDefinition, Namespace and
  * ConfigMap are skipped: a folder may hold pods for `multinet review` next to the state.
  */
-import { parseAllDocuments } from 'yaml'
+import { Composer, LineCounter, Parser, type Document } from 'yaml'
 import { messageOf } from '../errors.js'
 import { nestingDepth } from '../spec/json.js'
 import { MAX_YAML_DEPTH, valueDepth, yamlDepthProblem } from '../spec/yaml-limits.js'
@@ -14,7 +14,7 @@ import { field, isObject, stringField, stringMap } from '../spec/object.js'
 import type { AdmissionOptions } from '../admission/options.js'
 import type { NadInfo } from '../admission/state.js'
 import { dns1123LabelProblem } from '../spec/names.js'
-import { manifestNad } from './nad-info.js'
+import { manifestNad, ownString, ownStringMap } from './nad-info.js'
 import type { PolicyConfigMap } from './policy-set.js'
 
 export interface NamespaceInfo {
@@ -47,50 +47,87 @@ export function isManifestFile(name: string): boolean {
 export const MAX_ALIAS_COUNT = 1000
 
 /**
- * Documents of a file, or why it does not parse. YAML errors carry their line and column.
- * Never throws: a file is user input, and one bad file must not take the webhook down (an
- * alias used 101 times once did: `toJS` throws, and nothing caught it).
+ * Calls `visit` with each document's value in turn, and returns why the file does not parse,
+ * or undefined. YAML errors carry their line and column. Never throws: a file is user input,
+ * and one bad file must not take the webhook down (an alias used 101 times once did: `toJS`
+ * throws, and nothing caught it).
+ *
+ * Documents are parsed one at a time (the library's Parser and Composer are generators), so
+ * only one document's syntax tree exists at once: `parseAllDocuments` on a 4 MB file of 10,000
+ * NADs built all their trees together, about 230 MB of heap at its peak, which V8 then kept
+ * as the webhook's RSS. A problem in document 2 or later is found after `visit` has seen the
+ * documents before it: callers use what they collected only when this returns undefined.
  */
-export function documentsOf(file: string, text: string): unknown[] | string {
+export function eachDocument(
+  file: string,
+  text: string,
+  visit: (value: unknown, index: number) => void,
+): string | undefined {
   if (file.endsWith('.json')) {
     const deep = nestingDepth(text)
     if (deep > MAX_YAML_DEPTH) {
       return `JSON nested ${deep} levels deep; at most ${MAX_YAML_DEPTH} are read`
     }
+    let value: unknown
     try {
-      return [JSON.parse(text) as unknown]
+      value = JSON.parse(text) as unknown
     } catch (err) {
       return `invalid JSON: ${(err as Error).message}`
     }
+    visit(value, 0)
+    return undefined
   }
   const deep = yamlDepthProblem(text)
   if (deep !== undefined) return deep
-  const docs = parseAllDocuments(text)
-  const out: unknown[] = []
-  for (const [i, doc] of docs.entries()) {
-    const where = docs.length > 1 ? `document ${i + 1}: ` : ''
-    const err = doc.errors[0]
-    if (err) return `${where}invalid YAML: ${err.message.split('\n')[0]}`
-    let value: unknown
-    try {
-      value = doc.toJS({ maxAliasCount: MAX_ALIAS_COUNT })
-    } catch (e) {
-      // Runaway or unresolved aliases are only found here.
-      return `${where}invalid YAML: ${messageOf(e).split('\n')[0]} (at most ${MAX_ALIAS_COUNT} alias expansions per document)`
+  const lines = new LineCounter()
+  const docs = new Composer().compose(new Parser(lines.addNewLine).parse(text))
+  for (let i = 0, next = docs.next(); !next.done; i++, next = docs.next()) {
+    const problem = documentProblem(next.value, lines)
+    if (typeof problem !== 'string') {
+      visit(problem.value, i)
+      continue
     }
-    if (valueDepth(value) > MAX_YAML_DEPTH) {
-      return `${where}invalid YAML: nested more than ${MAX_YAML_DEPTH} levels deep once aliases are expanded`
-    }
-    out.push(value)
+    // "document N" only when the file holds more than one (the next one may be unread yet).
+    const many = i > 0 || !docs.next().done
+    return `${many ? `document ${i + 1}: ` : ''}${problem}`
   }
-  return out
+  return undefined
+}
+
+/** The document's value, or why it has none. */
+function documentProblem(doc: Document.Parsed, lines: LineCounter): { value: unknown } | string {
+  const err = doc.errors[0]
+  if (err) {
+    // As the library's own whole-file parse words it, minus the source excerpt.
+    const at = err.pos[0] === -1 ? undefined : lines.linePos(err.pos[0])
+    const where = at === undefined ? '' : ` at line ${at.line}, column ${at.col}`
+    return `invalid YAML: ${err.message.split('\n')[0]}${where}`
+  }
+  let value: unknown
+  try {
+    value = doc.toJS({ maxAliasCount: MAX_ALIAS_COUNT })
+  } catch (e) {
+    // Runaway or unresolved aliases are only found here.
+    return `invalid YAML: ${messageOf(e).split('\n')[0]} (at most ${MAX_ALIAS_COUNT} alias expansions per document)`
+  }
+  if (valueDepth(value) > MAX_YAML_DEPTH) {
+    return `invalid YAML: nested more than ${MAX_YAML_DEPTH} levels deep once aliases are expanded`
+  }
+  return { value }
+}
+
+/** Every document's value, or why the file does not parse (eachDocument, collected). */
+export function documentsOf(file: string, text: string): unknown[] | string {
+  const out: unknown[] = []
+  return eachDocument(file, text, (value) => out.push(value)) ?? out
 }
 
 interface Collector {
   readonly nads: NadInfo[]
   readonly namespaces: NamespaceInfo[]
   readonly policyConfigMaps: PolicyConfigMap[]
-  readonly problems: string[]
+  /** `[document index, the problem after the document's name]`; named once all are counted. */
+  readonly problems: [number, string][]
 }
 
 /** What one manifest file contributes, or every reason it cannot be used. */
@@ -99,22 +136,25 @@ export function parseManifests(
   text: string,
   options: AdmissionOptions,
 ): ManifestParse {
-  const docs = documentsOf(file, text)
-  if (typeof docs === 'string') return { ok: false, problems: [`${file}: ${docs}`] }
   const c: Collector = { nads: [], namespaces: [], policyConfigMaps: [], problems: [] }
-  const present = docs.filter((d) => d !== null && d !== undefined)
-  for (const [i, doc] of docs.entries()) {
-    if (doc === null || doc === undefined) continue // `---` at the end, or a comment-only file
-    const where = present.length > 1 ? `${file}: document ${i + 1}` : file
-    collect(doc, where, file, options, c)
+  const present: number[] = []
+  const broken = eachDocument(file, text, (doc, i) => {
+    if (doc === null || doc === undefined) return // `---` at the end, or a comment-only file
+    present.push(i)
+    collect(doc, i, '', file, options, c)
+  })
+  if (broken !== undefined) return { ok: false, problems: [`${file}: ${broken}`] }
+  if (c.problems.length > 0) {
+    const where = (i: number): string => (present.length > 1 ? `${file}: document ${i + 1}` : file)
+    return { ok: false, problems: c.problems.map(([i, p]) => `${where(i)}${p}`) }
   }
-  if (c.problems.length > 0) return { ok: false, problems: c.problems }
   const { nads, namespaces, policyConfigMaps } = c
   return { ok: true, content: { nads, namespaces, policyConfigMaps } }
 }
 
 function collect(
   obj: unknown,
+  doc: number,
   where: string,
   file: string,
   options: AdmissionOptions,
@@ -123,13 +163,13 @@ function collect(
   const kind = stringField(obj, 'kind')
   const apiVersion = stringField(obj, 'apiVersion')
   if (!isObject(obj) || !kind || !apiVersion) {
-    c.problems.push(`${where}: not a Kubernetes object (needs string apiVersion and kind)`)
+    c.problems.push([doc, `${where}: not a Kubernetes object (needs string apiVersion and kind)`])
     return
   }
   if (kind.endsWith('List') && 'items' in obj) {
     const items = obj.items
-    if (!Array.isArray(items)) c.problems.push(`${where}: ${kind}.items must be a list`)
-    else items.forEach((item, i) => collect(item, `${where}, items[${i}]`, file, options, c))
+    if (!Array.isArray(items)) c.problems.push([doc, `${where}: ${kind}.items must be a list`])
+    else items.forEach((item, i) => collect(item, doc, `${where}, items[${i}]`, file, options, c))
     return
   }
   const expected = EXPECTED_API_VERSION[kind]
@@ -144,13 +184,17 @@ function collect(
     ...metadataProblems(meta, kind !== 'Namespace'),
   ]
   if (problems.length > 0) {
-    c.problems.push(...problems.map((p) => `${at}: ${p}`))
+    c.problems.push(...problems.map((p): [number, string] => [doc, `${at}: ${p}`]))
     return
   }
   if (kind === 'Namespace') {
     const why = dns1123LabelProblem(name)
-    if (why) c.problems.push(`${at}: metadata.name: ${why}`)
-    else c.namespaces.push({ name, labels: stringMap(field(meta, 'labels')) })
+    if (why) c.problems.push([doc, `${at}: metadata.name: ${why}`])
+    else
+      c.namespaces.push({
+        name: ownString(name),
+        labels: ownStringMap(stringMap(field(meta, 'labels'))),
+      })
   } else if (kind === 'ConfigMap') {
     const labels = stringMap(field(meta, 'labels'))
     if (namespace !== options.policyNamespace || labels[options.policyLabel] !== 'true') return
@@ -158,12 +202,20 @@ function collect(
     const bad = isObject(data) ? Object.keys(data).filter((k) => typeof data[k] !== 'string') : []
     if (!isObject(data) || bad.length > 0) {
       const which = bad.length > 0 ? ` (${bad.join(', ')})` : ''
-      c.problems.push(`${at}: data must be a map of strings${which}`)
-    } else c.policyConfigMaps.push({ name, namespace, labels, data: stringMap(data), origin: file })
+      c.problems.push([doc, `${at}: data must be a map of strings${which}`])
+    } else {
+      c.policyConfigMaps.push({
+        name: ownString(name),
+        namespace: ownString(namespace),
+        labels: ownStringMap(labels),
+        data: ownStringMap(stringMap(data)),
+        origin: file,
+      })
+    }
   } else {
     const slim = manifestNad(obj, options)
     if (slim.ok) c.nads.push(slim.nad)
-    else c.problems.push(...slim.problems.map((p) => `${at}: ${p}`))
+    else c.problems.push(...slim.problems.map((p): [number, string] => [doc, `${at}: ${p}`]))
   }
 }
 

@@ -13,6 +13,31 @@ export type SlimNad =
   | { readonly ok: true; readonly nad: NadInfo }
   | { readonly ok: false; readonly problems: readonly string[] }
 
+/**
+ * The same characters in a string of its own. V8 makes a substring of 13 or more characters a
+ * view into its parent, and the YAML library reads scalars as substrings of the file's text:
+ * one annotation value kept from a 4 MB file of NADs kept all 4 MB alive. JSON.parse copies.
+ */
+export function ownString(s: string): string {
+  return JSON.parse(JSON.stringify(s)) as string
+}
+
+/** A string map whose values are ownString copies (keys are copied when V8 interns them). */
+export function ownStringMap(map: Readonly<Record<string, string>>): Record<string, string> {
+  return Object.fromEntries(Object.entries(map).map(([k, v]) => [k, ownString(v)]))
+}
+
+/** `nad` sharing no string with the text it was parsed from. */
+export function ownNad(nad: NadInfo): NadInfo {
+  return {
+    namespace: ownString(nad.namespace),
+    name: ownString(nad.name),
+    labels: ownStringMap(nad.labels),
+    annotations: ownStringMap(nad.annotations),
+    cniTypes: nad.cniTypes.map(ownString),
+  }
+}
+
 /** A NAD from a manifest file: valid, or the reasons it is not. */
 export function manifestNad(obj: unknown, options: AdmissionOptions): SlimNad {
   const keys = options.mutation.resourceNameKeys
@@ -21,7 +46,7 @@ export function manifestNad(obj: unknown, options: AdmissionOptions): SlimNad {
   if (errors.length > 0 || nad === undefined) {
     return { ok: false, problems: errors.map(formatFinding) }
   }
-  return { ok: true, nad }
+  return { ok: true, nad: ownNad(nad) }
 }
 
 /**

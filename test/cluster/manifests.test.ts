@@ -1,11 +1,15 @@
+import { randomUUID } from 'node:crypto'
+import { getHeapSnapshot } from 'node:v8'
 import t, { type Test } from 'tap'
 import { DEFAULT_ADMISSION_OPTIONS as OPTIONS } from '../../src/admission/options.js'
 import {
   documentsOf,
+  eachDocument,
   isManifestFile,
   parseManifests,
   type ManifestContent,
 } from '../../src/cluster/manifests.js'
+import { ownNad, ownString } from '../../src/cluster/nad-info.js'
 
 const NAD = `apiVersion: k8s.cni.cncf.io/v1
 kind: NetworkAttachmentDefinition
@@ -225,4 +229,85 @@ t.test('runaway aliases and deep nesting are per-file problems, never exceptions
   t.match(broken('nested.yaml', nested), [
     /nested more than 64 levels deep once aliases are expanded/,
   ])
+})
+
+// Documents are parsed one at a time (eachDocument): what a problem says must not depend on it.
+t.test('a YAML problem in any document breaks the whole file, named as before', async (t) => {
+  const bad = 'kind: [\n'
+  t.same(broken('x.yaml', `${NAD}---\n${NAD}---\n${bad}`), [
+    'x.yaml: document 3: invalid YAML: Flow sequence in block collection must be sufficiently indented and end with a ] at line 26, column 1',
+  ])
+  // The first document is named only when another follows it, read past the broken one.
+  t.match(broken('x.yaml', `${bad}---\n${NAD}`), [/^x\.yaml: document 1: invalid YAML: /])
+  t.match(broken('x.yaml', bad), [/^x\.yaml: invalid YAML: .* at line 2, column 1$/])
+  t.match(broken('x.yaml', `${NAD}---\na: *nowhere\n`), [/^x\.yaml: document 2: invalid YAML: /])
+  const seen: number[] = []
+  t.match(
+    eachDocument('x.yaml', `a: 1\n---\nb: 2\n---\n${bad}`, (_, i) => seen.push(i)),
+    /^document 3: invalid YAML: /,
+  )
+  t.same(seen, [0, 1], 'documents before the broken one were visited')
+  t.same(documentsOf('x.yaml', 'a: 1\n---\n---\nb: 2\n'), [{ a: 1 }, null, { b: 2 }])
+})
+
+t.test('problems of several documents keep their document numbers', async (t) => {
+  const ns = (name: string) => `apiVersion: v1\nkind: Namespace\nmetadata: {name: ${name}}`
+  t.same(broken('n.yaml', [ns('a'), ns('B_'), '# nothing', ns('c_')].join('\n---\n')), [
+    'n.yaml: document 2 (Namespace B_): metadata.name: must be a DNS-1123 label: lower-case letters, digits and "-", starting and ending with a letter or digit',
+    'n.yaml: document 4 (Namespace c_): metadata.name: must be a DNS-1123 label: lower-case letters, digits and "-", starting and ending with a letter or digit',
+  ])
+  // One object among empty documents: named by the file alone.
+  t.same(broken('n.yaml', ['', ns('B_'), ''].join('\n---\n')), [
+    'n.yaml (Namespace B_): metadata.name: must be a DNS-1123 label: lower-case letters, digits and "-", starting and ending with a letter or digit',
+  ])
+})
+
+/** Whether a string that starts with `marker` is in this process's heap (after a full GC). */
+async function inHeap(marker: string): Promise<boolean> {
+  const chunks: string[] = []
+  for await (const chunk of getHeapSnapshot()) chunks.push(String(chunk))
+  const snap = JSON.parse(chunks.join('')) as { strings: string[] }
+  return snap.strings.some((s) => s.startsWith(marker))
+}
+
+t.test('what a file contributes keeps no part of its text alive', async (t) => {
+  t.setTimeout(120_000)
+  const marker = `# ${randomUUID()} `
+  // 500 NADs with long names, labels and annotations: each value a substring of the text
+  // unless copied, and any one of them would keep the whole text.
+  const content = (() => {
+    const nads = Array.from({ length: 500 }, (_, i) =>
+      NAD.replace('name: br', `name: bridge-network-number-${i}`)
+        .replace('labels: { plane: data }', `labels: { plane: data-plane-of-tenant-${i} }`)
+        .replace('example.com/nic', `example.com/nic-resource-${i}`),
+    )
+    const ns =
+      'apiVersion: v1\nkind: Namespace\nmetadata: {name: team-a, labels: {tier: gold-tier-label-value}}'
+    const text = `${marker}${'x'.repeat(1000)}\n${[...nads, ns, POLICY_CM].join('\n---\n')}`
+    return ok(t, 'big.yaml', text)
+  })()
+  t.equal(content.nads.length, 500)
+  t.equal(content.nads[7]?.labels.plane, 'data-plane-of-tenant-7')
+  t.equal(content.namespaces[0]?.labels.tier, 'gold-tier-label-value')
+  t.equal(await inHeap(marker), false, 'the text is garbage once parsed')
+  // The check can fail: the raw values of a file (what toJS returns) hold on to its text.
+  const other = `# ${randomUUID()} `
+  const raw = documentsOf('raw.yaml', `${other}${'x'.repeat(1000)}\n${NAD}`)
+  t.equal(await inHeap(other), true, 'a value sliced from the text keeps it')
+  t.equal(Array.isArray(raw) && raw.length, 1)
+})
+
+t.test('ownString and ownNad copy values without changing them', async (t) => {
+  const text = `prefix ${'z'.repeat(40)} suffix`
+  const slice = text.slice(7, 47)
+  t.equal(ownString(slice), slice)
+  const nad = {
+    namespace: 'team-a',
+    name: 'a-rather-long-network-name',
+    labels: { plane: 'data' },
+    annotations: { 'k8s.v1.cni.cncf.io/resourceName': 'example.com/nic' },
+    cniTypes: ['bridge', 'tuning'],
+  }
+  t.same(ownNad(nad), nad)
+  t.not(ownNad(nad).labels, nad.labels)
 })
