@@ -5,11 +5,15 @@
  *            with prevResult), as containerd would;
  *   shim     the same primary network through Multinet: the shim single executable -> the
  *            agent over its unix socket -> the bridge plugin, with the pod read from a real
- *            kube-apiserver and network-status written back to it.
+ *            kube-apiserver and network-status written back to it;
+ *   socket   the agent alone: this process sends the shim's request over the socket itself
+ *            (with the shim's own client, `expect: 100-continue` on ADD), as the shim does
+ *            once it has started, so shim+agent minus socket is the shim's process.
  *
  * Each runs sequentially over 100 pods and then 20 pods at once; it reports ADD and DEL
- * latency (p50/p99), the overhead per attachment, the shim's start time (and `multinet cni`
- * through Node for comparison), and the agent's RSS with 100 pods attached. Pod netns, the
+ * latency (p50/p99), the overhead per attachment (shim+agent and the agent alone, each minus
+ * direct), the shim's start time (and `multinet cni` through Node for comparison), and the
+ * agent's RSS with 100 pods attached. Pod netns, the
  * bridge (10.254.0.0/16) and every reservation live only in namespaces and links this script
  * makes, and it removes them on the way out. Numbers go in docs/benchmarks.md, never in tests.
  *
@@ -22,6 +26,8 @@ import { createServer } from 'node:net'
 import { tmpdir } from 'node:os'
 import { dirname, join } from 'node:path'
 import { CoreV1Api } from '@kubernetes/client-node'
+import { agentRequest } from '../src/agent/shim/http.js'
+import { CNI_ENV_KEYS, CNI_ROUTE } from '../src/agent/protocol.js'
 import { startControlPlane, type ControlPlane } from '../test/e2e/control-plane.js'
 import { multinetCommand } from './lib/build.js'
 import { median } from './lib/report.js'
@@ -285,6 +291,32 @@ async function main(): Promise<void> {
       del: async (pod: Pod) =>
         must(`shim DEL ${pod.name}`, await run(shim, [], env('DEL', pod, ns), shimConf)).ms,
     }
+    // The shim's exchange without its process: the same request, the same client.
+    const overSocket = async (command: 'ADD' | 'DEL', pod: Pod): Promise<number> => {
+      const all = env(command, pod, ns)
+      const request = {
+        env: Object.fromEntries(CNI_ENV_KEYS.flatMap((k) => (all[k] ? [[k, all[k]]] : []))),
+        config: JSON.parse(shimConf) as unknown,
+      }
+      const started = process.hrtime.bigint()
+      const reply = await agentRequest({
+        socketPath: socket,
+        method: 'POST',
+        path: CNI_ROUTE,
+        body: JSON.stringify(request),
+        signal: AbortSignal.timeout(100_000),
+        ...(command === 'ADD' && { continueTimeoutMs: 2000 }),
+      })
+      const ms = Number(process.hrtime.bigint() - started) / 1e6
+      if (reply.status !== 200) {
+        throw new Error(`socket ${command} ${pod.name}: HTTP ${reply.status} ${reply.body}`)
+      }
+      return ms
+    }
+    const viaSocket = {
+      add: (pod: Pod) => overSocket('ADD', pod),
+      del: (pod: Pod) => overSocket('DEL', pod),
+    }
     const results = new Map<string, string>()
     const direct = {
       add: async (pod: Pod) => {
@@ -326,15 +358,19 @@ async function main(): Promise<void> {
       }
       phases[`${name} ${args.concurrent} at once`] = { add, del }
     }
-    // Interleaved: direct, shim, direct, shim, so a noisy moment hits both.
+    // Interleaved: direct, shim, socket, then again at once, so a noisy moment hits all.
     console.error('direct, sequential')
     await sequential('direct', direct, false)
     console.error('through the shim and agent, sequential')
     await sequential('shim+agent', viaShim, true)
+    console.error('the agent over its socket, sequential')
+    await sequential('socket', viaSocket, false)
     console.error(`direct, ${args.concurrent} at once`)
     await concurrent('direct', direct)
     console.error(`through the shim and agent, ${args.concurrent} at once`)
     await concurrent('shim+agent', viaShim)
+    console.error(`the agent over its socket, ${args.concurrent} at once`)
+    await concurrent('socket', viaSocket)
 
     const lines: string[] = [
       '| path | ADD p50 ms | ADD p99 ms | DEL p50 ms | DEL p99 ms | attachments |',
@@ -349,20 +385,27 @@ async function main(): Promise<void> {
         `| ${name} | ${a.p50.toFixed(1)} | ${a.p99.toFixed(1)} | ${d.p50.toFixed(1)} | ${d.p99.toFixed(1)} | ${a.n} |`,
       )
     }
-    const over = (kind: 'add' | 'del', mode: string, p: number): number =>
-      pct(phases[`shim+agent ${mode}`]![kind], p) - pct(phases[`direct ${mode}`]![kind], p)
-    const overhead = {
-      sequentialAddP50: over('add', 'sequential', 50),
-      sequentialAddP99: over('add', 'sequential', 99),
-      sequentialDelP99: over('del', 'sequential', 99),
-      concurrentAddP99: over('add', `${args.concurrent} at once`, 99),
-    }
+    const over = (path: string, kind: 'add' | 'del', mode: string, p: number): number =>
+      pct(phases[`${path} ${mode}`]![kind], p) - pct(phases[`direct ${mode}`]![kind], p)
+    const overheadOf = (path: string) => ({
+      sequentialAddP50: over(path, 'add', 'sequential', 50),
+      sequentialAddP99: over(path, 'add', 'sequential', 99),
+      sequentialDelP50: over(path, 'del', 'sequential', 50),
+      sequentialDelP99: over(path, 'del', 'sequential', 99),
+      concurrentAddP50: over(path, 'add', `${args.concurrent} at once`, 50),
+      concurrentAddP99: over(path, 'add', `${args.concurrent} at once`, 99),
+    })
+    // shim+agent minus direct (the runtime's view), and the agent alone (socket minus direct).
+    const overhead = { ...overheadOf('shim+agent'), agentOnly: overheadOf('socket') }
     const shimStart = { sea: stats(seaStart), node: stats(nodeStart) }
     console.log(lines.join('\n'))
+    const describe = (o: ReturnType<typeof overheadOf>): string =>
+      `ADD p50 ${o.sequentialAddP50.toFixed(1)} ms, ADD p99 ${o.sequentialAddP99.toFixed(1)} ms, ` +
+      `DEL p50 ${o.sequentialDelP50.toFixed(1)} ms, DEL p99 ${o.sequentialDelP99.toFixed(1)} ms sequential; ` +
+      `ADD p50 ${o.concurrentAddP50.toFixed(1)} ms, p99 ${o.concurrentAddP99.toFixed(1)} ms with ${args.concurrent} at once`
     console.log(
-      `\noverhead per attachment (shim+agent minus direct): ADD p50 ${overhead.sequentialAddP50.toFixed(1)} ms, ` +
-        `ADD p99 ${overhead.sequentialAddP99.toFixed(1)} ms, DEL p99 ${overhead.sequentialDelP99.toFixed(1)} ms sequential; ` +
-        `ADD p99 ${overhead.concurrentAddP99.toFixed(1)} ms with ${args.concurrent} at once`,
+      `\noverhead per attachment (shim+agent minus direct): ${describe(overhead)}` +
+        `\nof which the agent (socket minus direct): ${describe(overhead.agentOnly)}`,
     )
     console.log(
       `shim start (VERSION, answered locally): single executable p50 ${shimStart.sea.p50.toFixed(1)} ms, ` +

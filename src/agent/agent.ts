@@ -19,6 +19,7 @@ import type { ReflectorOptions } from '../cluster/reflector.js'
 import type { AgentSettings, PhysicalNetworkMap } from '../config/agent-options.js'
 import { messageOf } from '../errors.js'
 import { buildHealthApp, type ReadinessCheck } from '../webhook/health-app.js'
+import { sharedConnections } from './api-connections.js'
 import { createCniClient, parseNetworkConfig } from './cni/index.js'
 import type { CniClient } from './cni/types.js'
 import { nsenterIp, type RouteRunner } from './default-route.js'
@@ -58,7 +59,11 @@ export interface RunningAgent {
 }
 
 export async function startAgent(deps: AgentDeps): Promise<RunningAgent> {
-  const { settings, kubeConfig: kc } = deps
+  const { settings } = deps
+  // Every API client of the agent keeps its connections (a new TLS handshake per request was
+  // most of the network-status write on ADD).
+  const api = sharedConnections(deps.kubeConfig)
+  const kc = api.kubeConfig
   const logger = deps.logger
   const nodeName = settings.nodeName
   await mkdir(settings.stateDir, { recursive: true, mode: 0o700 })
@@ -178,6 +183,7 @@ export async function startAgent(deps: AgentDeps): Promise<RunningAgent> {
     physicalNetworks.stop()
     await socket?.close(0)
     await health.close()
+    await api.close()
     throw err
   }
   const healthPort = (health.server.address() as AddressInfo).port
@@ -203,6 +209,7 @@ export async function startAgent(deps: AgentDeps): Promise<RunningAgent> {
         nodeConfig.stop()
         physicalNetworks.stop()
         await health.close().catch((err: unknown) => logger.warn({ err: messageOf(err) }))
+        await api.close()
         logger.info('agent stopped')
       })()
       return stopped

@@ -119,7 +119,9 @@ export class Operations {
     )
     for (const [i, a] of plan.attachments.entries()) {
       const alog = log.child({ network: a.network, ifName: a.ifName })
-      // Persisted before the delegate runs (the first write is the whole plan, before any).
+      // The intent record, durable before the delegate runs (the first one is the whole plan,
+      // before any): whatever the delegate makes, a DEL after a crash or a power cut finds it
+      // marked and tears it down. It also carries the results of the attachments before it.
       a.state = 'adding'
       await this.deps.store.write(plan)
       const started = performance.now()
@@ -133,7 +135,10 @@ export class Operations {
         await applyDefaultRoute(a, netns, this.deps.routes)
         a.result = rewriteRoutes(a, result)
         a.state = 'added'
-        await this.deps.store.write(plan)
+        // The result only: the next intent record carries it; after the last delegate it is
+        // written without fsync (a crash of the agent keeps it; a power cut, which takes the
+        // pod's netns with it, may leave the attachment `adding`, which DEL handles the same).
+        if (i === plan.attachments.length - 1) await this.deps.store.write(plan, { durable: false })
         this.deps.metrics.attached(a.network, (performance.now() - started) / 1000, true)
         alog.info({ ips: a.result.ips?.map((ip) => ip.address) }, 'attached')
       } catch (err) {

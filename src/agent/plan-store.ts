@@ -1,10 +1,13 @@
 /**
  * Plans on disk, one file per sandbox: `<state-dir>/plans/<container-id>.json`, mode 0600,
- * written atomically (a temp file in the same directory, fsync, rename, fsync of the directory),
- * so a crash or a power cut leaves the old plan or the new one, never a torn file (Multus #948,
- * #1087: a truncated cache made DEL loop or leak IPs). A file that is corrupt anyway (disk
- * trouble, a hand edit) is reported as `PlanCorrupt` and moved aside, never thrown at the
- * caller as a crash.
+ * always replaced atomically (a temp file in the same directory, then rename), so a crash of the
+ * agent leaves the old plan or the new one, never a torn file (Multus #948, #1087: a truncated
+ * cache made DEL loop or leak IPs). A durable write (the default) also fsyncs the file before
+ * the rename and the directory after it, so the plan survives a power cut too: the intent
+ * record written before a delegate runs is durable; records that only add what a delegate
+ * returned need not be (see Operations.add). A file that is corrupt anyway (disk trouble, a
+ * hand edit) is reported as `PlanCorrupt` and moved aside, never thrown at the caller as a
+ * crash.
  */
 import { randomBytes } from 'node:crypto'
 import { mkdir, open, readdir, readFile, rename, rm } from 'node:fs/promises'
@@ -43,13 +46,19 @@ export class PlanStore {
     return join(this.dir, `${containerId}.json`)
   }
 
-  async write(plan: Plan): Promise<void> {
+  /**
+   * Replaces the plan atomically. `durable: false` skips both fsyncs: the new plan survives a
+   * crash of the agent (the kernel has it) but a power cut may bring back the previous one.
+   */
+  async write(plan: Plan, options: { readonly durable?: boolean } = {}): Promise<void> {
+    const durable = options.durable ?? true
     const file = this.pathOf(plan.containerId)
     const tmp = `${file}.tmp-${process.pid}-${randomBytes(4).toString('hex')}`
     const fh = await open(tmp, 'wx', 0o600)
     try {
       await fh.writeFile(JSON.stringify(plan))
-      await fh.sync()
+      // fdatasync: the file is new, so its size (the only metadata a read needs) is included.
+      if (durable) await fh.datasync()
     } finally {
       await fh.close()
     }
@@ -59,6 +68,7 @@ export class PlanStore {
       await rm(tmp, { force: true })
       throw err
     }
+    if (!durable) return
     const dir = await open(this.dir, 'r')
     try {
       await dir.sync()

@@ -2,7 +2,9 @@
  * The agent's side of protocol.ts: HTTP/1.1 on a unix socket (directory 0700, socket 0600, so
  * only root on the node reaches it), no keep-alive (each shim run is one request), bounded
  * bodies, every answer JSON. POST /cni runs one CNI operation through the queue; GET /readyz
- * says whether ADD can be served.
+ * says whether ADD can be served. A POST /cni sent with `expect: 100-continue` (the shim's ADD
+ * and CHECK) is continued only when the agent is ready, else answered 503 at once: the shim's
+ * readiness wait costs no round-trip of its own.
  */
 import { chmod, lstat, mkdir, rm } from 'node:fs/promises'
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
@@ -55,15 +57,30 @@ export async function startSocketServer(deps: SocketServerDeps): Promise<Running
   if (existing?.isSocket()) await rm(deps.socketPath)
   let inFlight = 0
   let drained: (() => void) | undefined
-  const server = createServer((req, res) => {
+  const serve = (req: IncomingMessage, res: ServerResponse, refuse?: string): void => {
     inFlight++
     res.on('close', () => {
       if (--inFlight === 0) drained?.()
     })
+    if (refuse !== undefined) {
+      return send(res, 503, {
+        cniVersion: '1.0.0',
+        code: CNI_ERROR_CODES.tryAgainLater,
+        msg: `agent not ready: ${refuse}`,
+      })
+    }
     handle(deps, req, res).catch((err: unknown) => {
       deps.logger.error({ err: messageOf(err) }, 'socket request failed unexpectedly')
       if (!res.headersSent) send(res, 500, errorBody('1.0.0', err))
     })
+  }
+  const server = createServer(serve)
+  server.on('checkContinue', (req: IncomingMessage, res: ServerResponse) => {
+    const why = isCniPost(req) ? deps.notReady() : undefined
+    // Refused before the body is sent: the shim knows the operation did not start.
+    if (why !== undefined) return serve(req, res, why)
+    res.writeContinue()
+    serve(req, res)
   })
   server.keepAliveTimeout = 0
   server.headersTimeout = 10_000
@@ -99,6 +116,10 @@ export async function startSocketServer(deps: SocketServerDeps): Promise<Running
       await rm(deps.socketPath, { force: true })
     },
   }
+}
+
+function isCniPost(req: IncomingMessage): boolean {
+  return req.method === 'POST' && (req.url ?? '/').split('?')[0] === CNI_ROUTE
 }
 
 async function handle(

@@ -4,6 +4,9 @@
  * preconditions: a concurrent change makes the API server answer 409 and the write is retried
  * on a fresh read, so nothing else on the pod is ever replaced (Multus #855 lost annotations to
  * a whole-object UpdateStatus), and a pod recreated under the same name is never written.
+ * A request that failed below HTTP (a kept-alive connection the server closed as we sent) is
+ * sent again: the preconditions make a repeat harmless (had the first gone through, the repeat
+ * conflicts, the pod is re-read and the same value written).
  */
 import {
   CoreV1Api,
@@ -46,6 +49,7 @@ export class PodStatusWriter implements StatusWriter {
     const attempts = this.opts.attempts ?? 5
     let resourceVersion = pod.resourceVersion
     for (let attempt = 1; ; attempt++) {
+      const signal = AbortSignal.timeout(this.opts.timeoutMs)
       try {
         await this.core.patchNamespacedPodStatus(
           {
@@ -53,16 +57,20 @@ export class PodStatusWriter implements StatusWriter {
             name: pod.name,
             body: statusPatch(pod, resourceVersion, value),
           },
-          setHeaderOptions(
-            'Content-Type',
-            PatchStrategy.MergePatch,
-            abortable(AbortSignal.timeout(this.opts.timeoutMs)),
-          ),
+          setHeaderOptions('Content-Type', PatchStrategy.MergePatch, abortable(signal)),
         )
         return true
       } catch (err) {
         const status = httpStatusOf(err)
         if (status === 404) return false
+        // A timeout is not repeated: the caller's wait is bounded by one timeout per attempt.
+        if (status === undefined && !signal.aborted && attempt < attempts) {
+          this.opts.logger.debug(
+            { pod: `${pod.namespace}/${pod.name}`, attempt, err: describeError(err) },
+            'network-status write failed below HTTP; sending it again',
+          )
+          continue
+        }
         if (status !== 409 || attempt >= attempts)
           throw new Error(describeError(err), { cause: err })
         this.opts.logger.debug(

@@ -8,13 +8,14 @@ import { request } from 'node:http'
 import { dirname, join } from 'node:path'
 import t from 'tap'
 import { MAX_BODY_BYTES } from '../../src/agent/server.js'
+import { agentRequest } from '../../src/agent/shim/http.js'
 import { agentEnv, primaryConfig } from './fixtures/agent-env.js'
 import { callSocket, cni } from './fixtures/cni-call.js'
 
 t.setTimeout(120_000)
 
 t.test(
-  'socket 0600 in a 0700 dir; readyz waits for the primary; ADD refused until ready',
+  'socket 0600 in a 0700 dir; readyz waits for the primary; ADD refused until ready, also before its body',
   async (t) => {
     const e = await agentEnv(t, {}, { writePrimary: false })
     t.equal(statSync(e.settings.socket).mode & 0o777, 0o600)
@@ -33,6 +34,24 @@ t.test(
       code: 11,
       msg: /agent not ready: .*no primary network config/,
     })
+    // The shim's way: expect: 100-continue, refused before the body is sent (for CHECK too).
+    const checkBody = JSON.stringify({
+      env: { CNI_COMMAND: 'CHECK', CNI_CONTAINERID: 'c1', CNI_NETNS: '/x', CNI_IFNAME: 'eth0' },
+      config: { cniVersion: '1.0.0' },
+    })
+    const viaShim = () =>
+      agentRequest({
+        socketPath: e.settings.socket,
+        method: 'POST',
+        path: '/cni',
+        body: checkBody,
+        signal: new AbortController().signal,
+        continueTimeoutMs: 30_000,
+      })
+    const refused = await viaShim()
+    t.equal(refused.refused, true, 'answered before the body')
+    t.equal(refused.status, 503)
+    t.match(JSON.parse(refused.body), { code: 11, msg: /^agent not ready: .*no primary network/ })
     const status = await cni(e.settings.socket, { CNI_COMMAND: 'STATUS' }, { cniVersion: '1.1.0' })
     t.equal(status.status, 500)
     t.match(status.body, {
@@ -49,6 +68,9 @@ t.test(
     await e.agent.nodeConfig.sync()
     await e.waitReady()
     t.equal((await callSocket(e.settings.socket, 'GET', '/readyz')).status, 200)
+    const continued = await viaShim()
+    t.equal(continued.refused, false, 'ready: continued, the CHECK ran')
+    t.match(JSON.parse(continued.body), { code: 3, msg: /no attachment plan for container c1/ })
     t.equal((await fetch(`http://127.0.0.1:${e.agent.healthPort}/readyz`)).status, 200)
     const metrics = await (await fetch(`http://127.0.0.1:${e.agent.healthPort}/metrics`)).text()
     t.match(metrics, /multinet_agent_cni_operations_total\{command="ADD",outcome="error"\} 1/)

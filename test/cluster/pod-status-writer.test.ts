@@ -81,3 +81,52 @@ t.test(
     await t.rejects(writer.write(pod, entries), { message: /^HTTP 503/ })
   },
 )
+
+t.test('a patch lost below HTTP is sent again; applied or not, the value is written', async (t) => {
+  const api = new FakeApi('n')
+  await api.start()
+  t.teardown(() => api.stop())
+  const obj = api.addPod({ namespace: 'ns', name: 'p', uid: 'u1', node: 'n' })
+  const logs = captureLogs()
+  const writer = new PodStatusWriter({
+    kubeConfig: api.kubeConfig(),
+    timeoutMs: 5000,
+    logger: logs.logger,
+    attempts: 3,
+  })
+  const pod = () => ({
+    namespace: 'ns',
+    name: 'p',
+    uid: 'u1',
+    resourceVersion: obj.metadata.resourceVersion as string,
+    annotations: {},
+  })
+  const paths = () => api.requests.map((r) => `${r.method} ${r.path}`)
+
+  api.statusPatchesToDrop = 1
+  t.equal(await writer.write(pod(), entries), true, 'not applied: the repeat writes it')
+  t.same(JSON.parse(obj.metadata.annotations[ANNOTATIONS.networkStatus]), entries)
+  t.same(paths(), [
+    'PATCH /api/v1/namespaces/ns/pods/p/status',
+    'PATCH /api/v1/namespaces/ns/pods/p/status',
+  ])
+
+  api.requests.length = 0
+  api.statusPatchesToDrop = 1
+  api.applyDropped = true
+  const second = [{ ...entries[0]!, ips: ['10.0.0.3'] }]
+  t.equal(await writer.write(pod(), second), true, 'applied: the repeat conflicts, then writes')
+  t.same(JSON.parse(obj.metadata.annotations[ANNOTATIONS.networkStatus]), second)
+  t.same(paths(), [
+    'PATCH /api/v1/namespaces/ns/pods/p/status',
+    'PATCH /api/v1/namespaces/ns/pods/p/status',
+    'GET /api/v1/namespaces/ns/pods/p',
+    'PATCH /api/v1/namespaces/ns/pods/p/status',
+  ])
+
+  api.requests.length = 0
+  api.statusPatchesToDrop = 5
+  api.applyDropped = false
+  await t.rejects(writer.write(pod(), entries), { message: /fetch failed|socket|closed/i })
+  t.equal(api.requests.length, 3, 'at most `attempts` sends')
+})

@@ -2,6 +2,11 @@
  * The CNI shim: what the container runtime executes for every pod sandbox. It answers VERSION
  * itself and forwards everything else to the node agent over its unix socket. It imports only
  * node built-ins and the protocol, so that it starts fast, also as a single executable.
+ *
+ * ADD and CHECK wait for the agent to be ready without a round-trip of their own: the request
+ * goes out with `expect: 100-continue`, the agent answers `100 Continue` only when it is ready
+ * (else 503 before the body is sent), and a refusal, an absent socket or an agent that does not
+ * answer within the probe timeout is retried with backoff until `readyTimeoutMs`.
  */
 import type { Readable, Writable } from 'node:stream'
 import {
@@ -11,13 +16,12 @@ import {
   CNI_ROUTE,
   CNI_VERSIONS,
   DEFAULT_AGENT_SOCKET,
-  READY_ROUTE,
   type CniCommand,
   type CniEnv,
   type CniErrorBody,
   type CniRequest,
 } from '../protocol.js'
-import { ProbeTimeout, agentRequest } from './http.js'
+import { NotSent, ProbeTimeout, agentRequest, type AgentReply } from './http.js'
 
 export const DEFAULT_READY_TIMEOUT_MS = 30_000
 export const DEFAULT_DEADLINE_MS = 100_000
@@ -31,7 +35,7 @@ const STDIN_CAP = 4 * 1024 * 1024
 /** Readiness polling: first retry soon (agent restarting), then back off to this. */
 const POLL_FIRST_MS = 50
 const POLL_MAX_MS = 1000
-/** One /readyz probe never takes longer than this (a wedged agent is a failed probe). */
+/** The agent's `100 Continue` (or refusal) comes within this (a wedged agent is a failed probe). */
 const PROBE_TIMEOUT_MS = 2000
 /** ...and never less than this, even at the very end of the wait. */
 const PROBE_MIN_MS = 250
@@ -137,10 +141,14 @@ function sleep(ms: number, signal: AbortSignal): Promise<void> {
 const hint = (socket: string) => `is multinet-agent running on this node? socket ${socket}`
 
 /**
- * Polls /readyz with backoff until 200, `readyTimeoutMs`, or the deadline. The failure names the
- * agent's last real answer (503 and why) rather than a probe cut short at the end of the wait.
+ * Sends an ADD or CHECK once the agent is ready: each attempt carries `expect: 100-continue`, so
+ * a not-ready agent refuses it before the body is sent (a 503), and one that is absent or does
+ * not answer within the probe timeout never got it; those are retried with backoff until
+ * `readyTimeoutMs` or the deadline. The failure names the agent's last real answer (503 and
+ * why) rather than a probe cut short at the end of the wait. An attempt whose body was sent is
+ * not repeated: its answer, or the lost connection, is the outcome.
  */
-async function waitReady(s: ShimSettings, signal: AbortSignal): Promise<void> {
+async function sendWhenReady(s: ShimSettings, payload: string, signal: AbortSignal) {
   const until = Date.now() + s.readyTimeoutMs
   let pause = POLL_FIRST_MS
   let last = ''
@@ -148,19 +156,19 @@ async function waitReady(s: ShimSettings, signal: AbortSignal): Promise<void> {
   for (;;) {
     const left = until - Date.now()
     try {
-      const reply = await agentRequest(
-        s.socket,
-        'GET',
-        READY_ROUTE,
-        undefined,
+      const reply = await agentRequest({
+        socketPath: s.socket,
+        method: 'POST',
+        path: CNI_ROUTE,
+        body: payload,
         signal,
-        Math.min(PROBE_TIMEOUT_MS, Math.max(PROBE_MIN_MS, left)),
-      )
-      if (reply.status === 200) return
+        continueTimeoutMs: Math.min(PROBE_TIMEOUT_MS, Math.max(PROBE_MIN_MS, left)),
+      })
+      if (!reply.refused || reply.status !== 503) return reply
       last = `HTTP ${reply.status}: ${reply.body.trim().slice(0, 500)}`
       answered = true
     } catch (err) {
-      if (signal.aborted) throw err
+      if (signal.aborted || !(err instanceof NotSent || err instanceof ProbeTimeout)) throw err
       if (!answered || !(err instanceof ProbeTimeout)) {
         last = errorText(err)
         answered = false
@@ -221,11 +229,21 @@ async function forward(
   io: ShimIo,
   signal: AbortSignal,
 ): Promise<number> {
-  if (command === 'ADD' || command === 'CHECK') await waitReady(s, signal)
-  let reply
+  const payload = JSON.stringify(request)
+  let reply: AgentReply
   try {
-    reply = await agentRequest(s.socket, 'POST', CNI_ROUTE, JSON.stringify(request), signal)
+    reply =
+      command === 'ADD' || command === 'CHECK'
+        ? await sendWhenReady(s, payload, signal)
+        : await agentRequest({
+            socketPath: s.socket,
+            method: 'POST',
+            path: CNI_ROUTE,
+            body: payload,
+            signal,
+          })
   } catch (err) {
+    if (err instanceof ShimFailure) throw err
     if (signal.aborted) throw err
     throw unreachable(command, s, err)
   }
