@@ -1,7 +1,8 @@
 /**
  * `npm run bench:memory`: the webhook's memory at 10, 1,000 and 10,000 NADs, in cluster mode
- * (informers on a real kube-apiserver + etcd on loopback, as production runs it) and in folder
- * mode (`--state-dir`) for comparison, with the bare Fastify floor as the reference.
+ * (informers on a real kube-apiserver + etcd on loopback, as production runs it), the same
+ * from an esbuild bundle of dist/ (`bundle`: what an image that ships one would use), and in
+ * folder mode (`--state-dir`) for comparison, with the bare Fastify floor as the reference.
  *
  * The cluster holds what bench/lib/state.ts writes as a folder: its Namespaces, policy
  * ConfigMaps and NADs, created through the API (the NADs carry the last-applied annotation that
@@ -30,9 +31,11 @@ import { copyFile, mkdir, mkdtemp, readdir, readFile, rm, stat, writeFile } from
 import { request } from 'node:http'
 import { cpus, tmpdir } from 'node:os'
 import { dirname, join } from 'node:path'
+import { pathToFileURL } from 'node:url'
 import { parseAllDocuments } from 'yaml'
 import { startControlPlane, type ControlPlane } from '../test/e2e/control-plane.js'
 import { NAD } from '../test/e2e/crd.js'
+import { multinetCommand } from './lib/build.js'
 import { measure, warmUp, type LoadResult } from './lib/load.js'
 import { freePort } from './lib/ports.js'
 import { pin, rssBytes } from './lib/proc.js'
@@ -46,7 +49,9 @@ import {
 import type { Server } from './lib/servers.js'
 import { writeState, type Reviews } from './lib/state.js'
 
-type Mode = 'cluster' | 'folder' | 'floor'
+/** `bundle`: cluster mode, run from an esbuild bundle of dist/ instead of dist/ itself. */
+type Mode = 'cluster' | 'bundle' | 'folder' | 'floor'
+const MODES: readonly Mode[] = ['cluster', 'bundle', 'folder', 'floor']
 
 interface Args {
   sizes: number[]
@@ -68,7 +73,7 @@ let snapshotCount = 0
 function parseArgs(argv: string[]): Args {
   const args: Args = {
     sizes: [10, 1000, 10_000],
-    modes: ['cluster', 'folder', 'floor'],
+    modes: [...MODES],
     seconds: 5,
     variants: [[]],
     snapshots: undefined,
@@ -92,7 +97,7 @@ function parseArgs(argv: string[]): Args {
     else if (a === '--snapshots') args.snapshots = next()
     else throw new Error(`unknown option ${a} (see the header of bench/memory.ts)`)
   }
-  const bad = args.modes.filter((m) => !['cluster', 'folder', 'floor'].includes(m))
+  const bad = args.modes.filter((m) => !MODES.includes(m))
   if (bad.length > 0) throw new Error(`--modes: unknown ${bad.join(', ')}`)
   if (args.sizes.some((n) => !Number.isInteger(n) || n < 3)) {
     throw new Error('--sizes: whole numbers of at least 3 (the pod selects 3 NADs)')
@@ -122,6 +127,42 @@ interface Row {
   /** Total size of the objects a full GC keeps (a heap snapshot's sum), after the load. */
   readonly liveHeapMiB: number
   readonly load: LoadResult
+}
+
+/**
+ * dist/cli/main.js as one esbuild bundle, as an image could ship it: only the modules and
+ * functions reached are kept (client-node's generated API is most of what the webhook loads,
+ * and V8 keeps every loaded module's source text in the heap), whitespace and syntax minified,
+ * names kept for stack traces. Returns `[node, runner]`.
+ */
+async function bundleCommand(work: string, certs: string): Promise<[string, string]> {
+  multinetCommand(certs) // builds dist/
+  const { build } = await import('esbuild')
+  const root = join(work, 'bundle')
+  const outfile = join(root, 'dist/cli/main.js')
+  await build({
+    entryPoints: ['dist/cli/main.js'],
+    bundle: true,
+    platform: 'node',
+    format: 'esm',
+    minifyWhitespace: true,
+    minifySyntax: true,
+    keepNames: true,
+    outfile,
+    logLevel: 'warning',
+    // CommonJS dependencies call require(); an ESM bundle has none of its own.
+    banner: {
+      js: "import { createRequire as multinetRequire } from 'node:module'; const require = multinetRequire(import.meta.url);",
+    },
+  })
+  // `multinet --version` reads ../../package.json from the entry point.
+  await copyFile('package.json', join(root, 'package.json'))
+  const runner = join(work, 'bundle-run.mjs')
+  await writeFile(
+    runner,
+    `const { run } = await import(${JSON.stringify(pathToFileURL(outfile).href)})\nawait run()\n`,
+  )
+  return ['node', runner]
 }
 
 /** prom-client's default metrics, scraped from the health port. */
@@ -419,13 +460,16 @@ async function main(): Promise<void> {
         rows.push(await run('floor', flags, 0, start, pod, args, diagDir))
       }
     }
-    if (args.modes.includes('cluster')) cluster = await Cluster.start(states.at(-1)!.dir)
+    const bundled = args.modes.includes('bundle') ? await bundleCommand(work, certs) : undefined
+    if (args.modes.includes('cluster') || bundled) {
+      cluster = await Cluster.start(states.at(-1)!.dir)
+    }
     for (const { nads, dir } of states) {
       if (cluster) await cluster.growTo(nads)
       for (const flags of args.variants) {
         const nodeArgs = [...flags, ...probes]
-        if (cluster) {
-          const kubeconfig = cluster.cp.kubeconfigFor('admin')
+        const kube = (mode: 'cluster' | 'bundle', command?: [string, string]) => {
+          const kubeconfig = cluster!.cp.kubeconfigFor('admin')
           const start = async () =>
             startWebhookKube(
               kubeconfig,
@@ -434,9 +478,12 @@ async function main(): Promise<void> {
               await freePort(),
               await freePort(),
               nodeArgs,
+              command,
             )
-          rows.push(await run('cluster', flags, nads, start, pod, args, diagDir))
+          return run(mode, flags, nads, start, pod, args, diagDir)
         }
+        if (args.modes.includes('cluster')) rows.push(await kube('cluster'))
+        if (bundled) rows.push(await kube('bundle', bundled))
         if (args.modes.includes('folder')) {
           const start = async () =>
             startWebhook(dir, certs, await freePort(), await freePort(), nodeArgs)

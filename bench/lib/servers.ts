@@ -119,8 +119,10 @@ export async function startWebhookKube(
   port: number,
   healthPort: number,
   nodeArgs: readonly string[] = [],
+  /** `[node, runner]` of another build (a bundle); default: dist/ (multinetCommand). */
+  command?: readonly [string, string],
 ): Promise<Server> {
-  const [node, runner] = multinetCommand(certDir)
+  const [node, runner] = command ?? multinetCommand(certDir)
   const child = spawn(
     node,
     [

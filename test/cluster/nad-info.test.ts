@@ -1,6 +1,6 @@
 import t from 'tap'
 import { DEFAULT_ADMISSION_OPTIONS } from '../../src/admission/options.js'
-import { manifestNad, storedNad } from '../../src/cluster/nad-info.js'
+import { compactNad, manifestNad, NadInterner, storedNad } from '../../src/cluster/nad-info.js'
 
 const options = {
   ...DEFAULT_ADMISSION_OPTIONS,
@@ -56,4 +56,48 @@ t.test('a stored NAD is kept whatever it holds', async (t) => {
     nad: undefined,
     problems: ['metadata.name is missing'],
   })
+})
+
+t.test('cached NADs share what they repeat and equal what toNadInfo built', async (t) => {
+  const a = storedNad(nad('{"plugins":[{"type":"bridge"},{"type":"tuning"}]}'), options).nad
+  const b = manifestNad(nad('{"plugins":[{"type":"bridge"},{"type":"tuning"}]}'), options)
+  t.same(a, {
+    namespace: 'team-a',
+    name: 'n',
+    labels: {},
+    annotations: {},
+    cniTypes: ['bridge', 'tuning'],
+  })
+  t.ok(b.ok)
+  const other = b.ok ? b.nad : undefined
+  t.equal(a?.cniTypes, other?.cniTypes, 'one list for equal CNI type lists')
+  t.equal(a?.labels, other?.annotations, 'one frozen empty map')
+  t.ok(Object.isFrozen(a?.labels) && Object.isFrozen(a?.cniTypes), 'shared parts are frozen')
+  const labelled = storedNad(
+    { ...nad('{"type":"bridge"}'), metadata: { name: 'l', namespace: 'x', labels: { a: 'b' } } },
+    options,
+  ).nad
+  t.same(labelled?.labels, { a: 'b' })
+  t.notOk(Object.isFrozen(labelled?.labels), 'a map with entries is its own')
+  t.same(storedNad(nad(''), options).nad?.cniTypes, [], 'config on disk: no types')
+})
+
+t.test('compactNad keeps every value; NadInterner stops sharing past its bound', async (t) => {
+  const interner = new NadInterner(2)
+  const info = {
+    namespace: 'team-a',
+    name: 'n',
+    labels: { l: 'v' },
+    annotations: { 'multinet.io/physical-network': 'phys1' },
+    cniTypes: ['macvlan'],
+  }
+  t.same(compactNad(info, interner), info)
+  t.equal(interner.string('team-a'), interner.string('team-a'))
+  t.equal(interner.list(['macvlan']), interner.list(['macvlan']))
+  t.not(interner.list(['a', 'b']), interner.list(['a,b']), 'lists are keyed exactly')
+  // Bound reached (2 lists known): new values are copied, not kept.
+  const first = interner.list(['sriov'])
+  t.same(first, ['sriov'])
+  t.not(first, interner.list(['sriov']))
+  t.equal(interner.list([]), interner.list([]))
 })
