@@ -77,6 +77,8 @@ export async function resolveNads(
     if (cached) nads.set(k, cached)
     else missing.push(r)
   }
+  // The usual case: every NAD is in memory, and there is nothing to wait for.
+  if (missing.length === 0) return { nads, findings: [] }
   const answers = await Promise.allSettled(missing.map((r) => state.fetchNad(r.namespace, r.name)))
   const findings: Finding[] = []
   missing.forEach((r, i) => {

@@ -6,7 +6,10 @@
 export type Segment = string | number
 
 export function escapeSegment(segment: Segment): string {
-  return String(segment).replaceAll('~', '~0').replaceAll('/', '~1')
+  if (typeof segment === 'number') return String(segment)
+  // Most keys need no escaping; two replaceAll calls on each was a tenth of a pod mutation.
+  if (!segment.includes('~') && !segment.includes('/')) return segment
+  return segment.replaceAll('~', '~0').replaceAll('/', '~1')
 }
 
 export function unescapeSegment(segment: string): string {
@@ -14,7 +17,9 @@ export function unescapeSegment(segment: string): string {
 }
 
 export function pointer(segments: readonly Segment[]): string {
-  return segments.map((s) => '/' + escapeSegment(s)).join('')
+  let out = ''
+  for (const s of segments) out += '/' + escapeSegment(s)
+  return out
 }
 
 const PLAIN_KEY = /^[A-Za-z_][A-Za-z0-9_]*$/

@@ -7,7 +7,7 @@
  * is what makes reinvocation idempotent.
  */
 import type { PatchOp } from '../admission/review.js'
-import { pointer, type Segment } from './json-pointer.js'
+import { escapeSegment, type Segment } from './json-pointer.js'
 import { isAbsent, isObject } from './pod-view.js'
 
 export type OverlayNode =
@@ -69,13 +69,28 @@ export class Overlay {
 
 const INDEX = /^(0|[1-9]\d*)$/
 
+/** List indexes numerically; everything else in code-unit order. */
+function compareKeys(a: string, b: string): number {
+  const ia = INDEX.test(a)
+  const ib = INDEX.test(b)
+  if (ia && ib) return Number(a) - Number(b)
+  return a < b ? -1 : a > b ? 1 : 0
+}
+
+/**
+ * The children's keys in patch order. An insertion sort: a node has a handful of children,
+ * and Array.prototype.sort allocates a work buffer on every call, which was a tenth of the
+ * bytes a pod mutation allocated.
+ */
 function sortedKeys(children: Map<string, OverlayNode>): string[] {
-  return [...children.keys()].sort((a, b) => {
-    const ia = INDEX.test(a)
-    const ib = INDEX.test(b)
-    if (ia && ib) return Number(a) - Number(b)
-    return a < b ? -1 : a > b ? 1 : 0
-  })
+  const keys = [...children.keys()]
+  for (let i = 1; i < keys.length; i++) {
+    const key = keys[i] as string
+    let j = i - 1
+    for (; j >= 0 && compareKeys(keys[j] as string, key) > 0; j--) keys[j + 1] = keys[j] as string
+    keys[j + 1] = key
+  }
+  return keys
 }
 
 /** The value a subtree stands for when its parent does not exist yet; undefined when empty. */
@@ -121,18 +136,22 @@ export interface Diff {
 /** The operations that take `doc` to the overlay's desired state. */
 export function diff(doc: unknown, overlay: Overlay): Diff {
   const out: Diff = { ops: [], problems: [] }
-  walk([], doc, true, overlay.root, out)
+  walk([], '', doc, true, overlay.root, out)
   return out
 }
 
+/**
+ * `path` is one stack shared by the whole walk (pushed and popped, copied only into a
+ * problem); `at` is `pointer(path)`, grown a segment at a time rather than rebuilt per node.
+ */
 function walk(
   path: Segment[],
+  at: string,
   existing: unknown,
   present: boolean,
   node: OverlayNode,
   out: Diff,
 ): void {
-  const at = pointer(path)
   if (node.kind === 'remove') {
     if (present) out.ops.push({ op: 'remove', path: at })
   } else if (node.kind === 'set') {
@@ -142,7 +161,7 @@ function walk(
   } else if (node.kind === 'append') {
     if (isAbsent(existing)) out.ops.push({ op: 'add', path: at, value: [...node.items] })
     else if (!Array.isArray(existing))
-      out.problems.push({ path, found: existing, expected: 'a list' })
+      out.problems.push({ path: [...path], found: existing, expected: 'a list' })
     else for (const item of node.items) out.ops.push({ op: 'add', path: `${at}/-`, value: item })
   } else if (isAbsent(existing)) {
     const value = materialize(node)
@@ -153,15 +172,20 @@ function walk(
       const index = INDEX.test(key) ? Number(key) : -1
       if (index < 0 || index >= existing.length) {
         out.problems.push({ path: [...path, key], found: undefined, expected: 'an object' })
-      } else
-        walk([...path, index], existing[index], true, node.children.get(key) as OverlayNode, out)
+        continue
+      }
+      path.push(index)
+      walk(path, `${at}/${index}`, existing[index], true, node.children.get(key)!, out)
+      path.pop()
     }
   } else if (isObject(existing)) {
     for (const key of sortedKeys(node.children)) {
       const has = Object.hasOwn(existing, key)
-      walk([...path, key], existing[key], has, node.children.get(key) as OverlayNode, out)
+      path.push(key)
+      walk(path, `${at}/${escapeSegment(key)}`, existing[key], has, node.children.get(key)!, out)
+      path.pop()
     }
   } else {
-    out.problems.push({ path, found: existing, expected: 'an object' })
+    out.problems.push({ path: [...path], found: existing, expected: 'an object' })
   }
 }

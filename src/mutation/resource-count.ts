@@ -23,10 +23,12 @@ export function countResources(
   const needs = new Map<string, ResourceNeed>()
   const findings: Finding[] = []
   const reported = new Set<string>()
+  const uniqueKeys = keys.length < 2 ? keys : [...new Set(keys)]
   for (const a of attachments) {
+    if (!a.nad) continue
     const names = new Set<string>()
-    for (const key of new Set(keys)) {
-      const raw = a.nad?.annotations[key]
+    for (const key of uniqueKeys) {
+      const raw = a.nad.annotations[key]
       if (raw === undefined) continue
       const name = raw.trim()
       if (extendedResourceNameProblem(name) === undefined) names.add(name)

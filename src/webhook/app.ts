@@ -87,13 +87,14 @@ export function buildWebhookApp(deps: WebhookAppDeps): WebhookApp {
     }
   })
 
-  // 'close' fires on every response, answered or aborted, so the gauge cannot leak.
-  app.addHook('onRequest', async (_request, reply) => {
+  // 'close' fires on every response, answered or aborted, so the gauge cannot leak. Hooks on
+  // the request path take a callback rather than being async: an async hook costs a promise
+  // and a microtask turn per request (bench/profile.ts).
+  app.addHook('onRequest', (request, reply, done) => {
     reply.raw.once('close', deps.metrics.requestStarted())
-  })
-
-  app.addHook('onSend', async (request, reply) => {
+    // Set before any answer is written, so every answer (errors included) carries it.
     reply.header('x-request-id', request.id)
+    done()
   })
 
   app.setNotFoundHandler((request, reply) =>
