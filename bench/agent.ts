@@ -10,10 +10,11 @@
  *            (with the shim's own client, `expect: 100-continue` on ADD), as the shim does
  *            once it has started, so shim+agent minus socket is the shim's process.
  *
- * Each runs sequentially over 100 pods and then 20 pods at once; it reports ADD and DEL
- * latency (p50/p99), the overhead per attachment (shim+agent and the agent alone, each minus
- * direct), the shim's start time (and `multinet cni` through Node for comparison), and the
- * agent's RSS with 100 pods attached. Pod netns, the
+ * Each runs sequentially over 100 pods and then 20 pods at once, the three interleaved pod by
+ * pod (batch by batch) in rotating order so that the noise of a shared machine hits them alike;
+ * it reports ADD and DEL latency (p50/p99), the overhead per attachment (shim+agent and the
+ * agent alone, each minus direct), the shim's start time (and `multinet cni` through Node for
+ * comparison), and the agent's RSS with 100 pods attached. Pod netns, the
  * bridge (10.254.0.0/16) and every reservation live only in namespaces and links this script
  * makes, and it removes them on the way out. Numbers go in docs/benchmarks.md, never in tests.
  *
@@ -31,7 +32,7 @@ import { CNI_ENV_KEYS, CNI_ROUTE } from '../src/agent/protocol.js'
 import { startControlPlane, type ControlPlane } from '../test/e2e/control-plane.js'
 import { multinetCommand } from './lib/build.js'
 import { median } from './lib/report.js'
-import { rssBytes } from './lib/proc.js'
+import { cpuSeconds, rssBytes } from './lib/proc.js'
 
 const PLUGINS = '/usr/lib/cni'
 const NODE = 'mnbench-node'
@@ -340,37 +341,52 @@ async function main(): Promise<void> {
     type Path = typeof direct
     const phases: Record<string, { add: number[]; del: number[] }> = {}
     let rssWith100: number | undefined
-    const sequential = async (name: string, path: Path, measureRss: boolean): Promise<void> => {
-      const add: number[] = []
-      const del: number[] = []
-      for (const pod of pods) add.push(await path.add(pod))
-      if (measureRss && agentPid !== undefined) rssWith100 = rssBytes(agentPid)
-      for (const pod of pods) del.push(await path.del(pod))
-      phases[`${name} sequential`] = { add, del }
-    }
-    const concurrent = async (name: string, path: Path): Promise<void> => {
-      const add: number[] = []
-      const del: number[] = []
-      for (let i = 0; i + args.concurrent <= pods.length; i += args.concurrent) {
-        const batch = pods.slice(i, i + args.concurrent)
-        add.push(...(await Promise.all(batch.map((p) => path.add(p)))))
-        del.push(...(await Promise.all(batch.map((p) => path.del(p)))))
+    const phase = (name: string): { add: number[]; del: number[] } =>
+      (phases[name] ??= { add: [], del: [] })
+    const paths: [string, Path][] = [
+      ['direct', direct],
+      ['shim+agent', viaShim],
+      ['socket', viaSocket],
+    ]
+    // Interleaved pod by pod (and batch by batch), the order rotating, so that a noisy moment
+    // (the machine is shared) hits every path alike: each path ADDs the pod and DELs it again
+    // before the next path takes it.
+    // The agent's own CPU time (not its plugins') per pod, summed over the run: 10 ms ticks, but
+    // a total over 100 pods is exact to a tenth of a millisecond per pod, and CPU time does not
+    // grow when the machine is busy the way wall time does.
+    const agentCpu: Record<string, number> = {}
+    // Per pod, the same pod's ADD through a path minus its direct ADD moments apart.
+    const paired: Record<string, number[]> = {}
+    console.error(`sequential: ${pods.length} pods, each through ${paths.length} paths`)
+    for (const [i, pod] of pods.entries()) {
+      const addMs: Record<string, number> = {}
+      for (let k = 0; k < paths.length; k++) {
+        const [name, path] = paths[(i + k) % paths.length]!
+        const cpu0 = cpuSeconds(agentPid!)
+        const ms = await path.add(pod)
+        addMs[name] = ms
+        phase(`${name} sequential`).add.push(ms)
+        phase(`${name} sequential`).del.push(await path.del(pod))
+        agentCpu[name] = (agentCpu[name] ?? 0) + cpuSeconds(agentPid!) - cpu0
       }
-      phases[`${name} ${args.concurrent} at once`] = { add, del }
+      for (const name of ['shim+agent', 'socket']) {
+        ;(paired[name] ??= []).push(addMs[name]! - addMs.direct!)
+      }
     }
-    // Interleaved: direct, shim, socket, then again at once, so a noisy moment hits all.
-    console.error('direct, sequential')
-    await sequential('direct', direct, false)
-    console.error('through the shim and agent, sequential')
-    await sequential('shim+agent', viaShim, true)
-    console.error('the agent over its socket, sequential')
-    await sequential('socket', viaSocket, false)
-    console.error(`direct, ${args.concurrent} at once`)
-    await concurrent('direct', direct)
-    console.error(`through the shim and agent, ${args.concurrent} at once`)
-    await concurrent('shim+agent', viaShim)
-    console.error(`the agent over its socket, ${args.concurrent} at once`)
-    await concurrent('socket', viaSocket)
+    console.error(`${args.concurrent} at once`)
+    for (let i = 0; i + args.concurrent <= pods.length; i += args.concurrent) {
+      const batch = pods.slice(i, i + args.concurrent)
+      for (let k = 0; k < paths.length; k++) {
+        const [name, path] = paths[(i / args.concurrent + k) % paths.length]!
+        const p = phase(`${name} ${args.concurrent} at once`)
+        p.add.push(...(await Promise.all(batch.map((pod) => path.add(pod)))))
+        p.del.push(...(await Promise.all(batch.map((pod) => path.del(pod)))))
+      }
+    }
+    console.error('the agent with every pod attached (RSS)')
+    for (const pod of pods) await viaSocket.add(pod)
+    if (agentPid !== undefined) rssWith100 = rssBytes(agentPid)
+    for (const pod of pods) await viaSocket.del(pod)
 
     const lines: string[] = [
       '| path | ADD p50 ms | ADD p99 ms | DEL p50 ms | DEL p99 ms | attachments |',
@@ -396,8 +412,20 @@ async function main(): Promise<void> {
       concurrentAddP99: over(path, 'add', `${args.concurrent} at once`, 99),
     })
     // shim+agent minus direct (the runtime's view), and the agent alone (socket minus direct).
-    const overhead = { ...overheadOf('shim+agent'), agentOnly: overheadOf('socket') }
+    const overhead = {
+      ...overheadOf('shim+agent'),
+      agentOnly: overheadOf('socket'),
+      // The distribution of per-pod differences (less of the machine's noise than p99 - p99).
+      pairedAdd: {
+        'shim+agent': { p50: pct(paired['shim+agent']!, 50), p99: pct(paired['shim+agent']!, 99) },
+        socket: { p50: pct(paired.socket!, 50), p99: pct(paired.socket!, 99) },
+      },
+    }
+    const agentCpuMsPerPod = Object.fromEntries(
+      ['shim+agent', 'socket'].map((n) => [n, ((agentCpu[n] ?? 0) * 1000) / pods.length]),
+    )
     const shimStart = { sea: stats(seaStart), node: stats(nodeStart) }
+    const p = overhead.pairedAdd
     console.log(lines.join('\n'))
     const describe = (o: ReturnType<typeof overheadOf>): string =>
       `ADD p50 ${o.sequentialAddP50.toFixed(1)} ms, ADD p99 ${o.sequentialAddP99.toFixed(1)} ms, ` +
@@ -405,7 +433,11 @@ async function main(): Promise<void> {
       `ADD p50 ${o.concurrentAddP50.toFixed(1)} ms, p99 ${o.concurrentAddP99.toFixed(1)} ms with ${args.concurrent} at once`
     console.log(
       `\noverhead per attachment (shim+agent minus direct): ${describe(overhead)}` +
-        `\nof which the agent (socket minus direct): ${describe(overhead.agentOnly)}`,
+        `\nof which the agent (socket minus direct): ${describe(overhead.agentOnly)}` +
+        `\nper pod, ADD minus its direct ADD: shim+agent p50 ${p['shim+agent'].p50.toFixed(1)} ms, ` +
+        `p99 ${p['shim+agent'].p99.toFixed(1)} ms; agent alone p50 ${p.socket.p50.toFixed(1)} ms, p99 ${p.socket.p99.toFixed(1)} ms` +
+        `\nagent CPU per pod (ADD + DEL, plugins not included): through the shim ` +
+        `${agentCpuMsPerPod['shim+agent']!.toFixed(1)} ms, over the socket ${agentCpuMsPerPod.socket!.toFixed(1)} ms`,
     )
     console.log(
       `shim start (VERSION, answered locally): single executable p50 ${shimStart.sea.p50.toFixed(1)} ms, ` +
@@ -427,6 +459,7 @@ async function main(): Promise<void> {
           overhead,
           shimStart,
           agentRssBytes: rssWith100,
+          agentCpuMsPerPod,
           medianSeaStartMs: median(seaStart),
         },
         null,

@@ -135,10 +135,8 @@ export class Operations {
         await applyDefaultRoute(a, netns, this.deps.routes)
         a.result = rewriteRoutes(a, result)
         a.state = 'added'
-        // The result only: the next intent record carries it; after the last delegate it is
-        // written without fsync (a crash of the agent keeps it; a power cut, which takes the
-        // pod's netns with it, may leave the attachment `adding`, which DEL handles the same).
-        if (i === plan.attachments.length - 1) await this.deps.store.write(plan, { durable: false })
+        // Not persisted here: the next intent record carries the result, and after the last
+        // delegate the record goes out together with network-status (below).
         this.deps.metrics.attached(a.network, (performance.now() - started) / 1000, true)
         alog.info({ ips: a.result.ips?.map((ip) => ip.address) }, 'attached')
       } catch (err) {
@@ -151,8 +149,27 @@ export class Operations {
       }
     }
     const entries = statusEntries(plan.attachments)
+    // The last result is written without fsync, at the same time as network-status: a crash of
+    // the agent keeps it (the kernel has it); a power cut, which takes the pod's netns with it,
+    // may leave the last attachment `adding`, which a DEL tears down all the same.
+    const [saved, status] = await Promise.allSettled([
+      this.deps.store.write(plan, { durable: false }),
+      this.deps.status.write(pod, entries),
+    ])
+    if (saved.status === 'rejected') {
+      log.error(
+        { err: messageOf(saved.reason) },
+        'cannot persist the attachment plan; rolling back',
+      )
+      await this.rollback(plan, plan.attachments.length - 1, netns, log)
+      throw new CniError(
+        CNI_ERROR_CODES.ioFailure,
+        `cannot persist the attachment plan of container ${containerId}: ${messageOf(saved.reason)}`,
+      )
+    }
     try {
-      const written = await this.deps.status.write(pod, entries)
+      if (status.status === 'rejected') throw status.reason
+      const written = status.value
       this.deps.metrics.statusWritten(written ? 'ok' : 'pod-gone')
       if (!written) log.warn('pod gone before network-status could be written')
     } catch (err) {

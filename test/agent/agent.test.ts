@@ -312,6 +312,16 @@ exit 0
     const id = `ctr-${rand(8)}`
     const pending = cni(e.settings.socket, env('ADD', id, ns.path, pod), nodeConf(e))
     while (!existsSync(join(gateDir, 'entered'))) await new Promise((r) => setTimeout(r, 10))
+    // On disk while the second delegate runs: its intent record, which also carries the
+    // primary's result (that result was not written on its own).
+    const during = JSON.parse(readFileSync(planPath(e, id), 'utf8'))
+    t.same(
+      during.attachments.map((a: { state: string }) => a.state),
+      ['added', 'adding'],
+      'the intent record is on disk before the delegate runs',
+    )
+    t.ok(during.attachments[0].result?.ips?.length, "with the primary's result")
+    t.notOk(during.attachments[1].result)
     const stopping = e.agent.shutdown('SIGTERM')
     const health = await fetch(`http://127.0.0.1:${e.agent.healthPort}/readyz`)
     t.equal(health.status, 503)
