@@ -6,7 +6,7 @@
  * for a flame graph (Chrome DevTools or speedscope open it).
  *
  *   npm run bench:profile                                   pod-mutate, 10,000 NADs, 1,000 rules
- *   npm run bench:profile -- --scenario pod-validate --nads 10 --rules 10 --seconds 10
+ *   npm run bench:profile -- --scenario pod-validate --nads 10 --rules 10 --seconds 10 --warmup 15
  */
 import { mkdtemp, readdir, readFile, copyFile, mkdir } from 'node:fs/promises'
 import { cpus, tmpdir } from 'node:os'
@@ -30,12 +30,14 @@ function parseArgs(argv: string[]): {
   nads: number
   rules: number
   seconds: number
+  warmup: number
 } {
   const args = {
     scenario: 'pod-mutate' as keyof typeof SCENARIOS,
     nads: 10000,
     rules: 1000,
     seconds: 8,
+    warmup: 15,
   }
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i]
@@ -48,6 +50,7 @@ function parseArgs(argv: string[]): {
     } else if (a === '--nads') args.nads = Number(v)
     else if (a === '--rules') args.rules = Number(v)
     else if (a === '--seconds') args.seconds = Number(v)
+    else if (a === '--warmup') args.warmup = Number(v)
     else throw new Error(`unknown option ${a} (see the header of bench/profile.ts)`)
   }
   return args
@@ -76,9 +79,9 @@ async function main(): Promise<void> {
     seconds: args.seconds,
   }
   let result
-  let measuredFrom = 0
+  let measuredFrom: number
   try {
-    await warmUp(spec)
+    await warmUp(spec, args.warmup)
     measuredFrom = Number(process.hrtime.bigint() / 1000n)
     result = await measure(server.pid, spec)
   } finally {

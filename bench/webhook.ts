@@ -7,7 +7,8 @@
  * of the server process, read from /proc: it survives a busy machine where req/s does not.
  *
  *   npm run bench                         full run (3 repeats, 5 s per measured run)
- *   npm run bench -- --quick              1 repeat, 2 s, fewer state sizes (a smoke run)
+ *   npm run bench -- --quick              1 repeat, 2 s (3 s warm-up), fewer state sizes (a smoke run)
+ *   npm run bench -- --warmup 20          longer unmeasured load before each run (default 10 s)
  *   npm run bench -- --repeats 5 --seconds 10 --out bench/results/x.json
  *   npm run bench -- --compare before.json after.json
  *
@@ -29,6 +30,8 @@ interface Args {
   quick: boolean
   repeats: number
   seconds: number
+  /** Unmeasured load before each measured run, per scenario. */
+  warmup: number
   out: string
   compare: [string, string] | undefined
 }
@@ -38,6 +41,7 @@ function parseArgs(argv: string[]): Args {
     quick: false,
     repeats: 3,
     seconds: 5,
+    warmup: 10,
     out: `bench/results/webhook-${new Date().toISOString().slice(0, 10)}.json`,
     compare: undefined,
   }
@@ -51,6 +55,7 @@ function parseArgs(argv: string[]): Args {
     if (a === '--quick') args.quick = true
     else if (a === '--repeats') args.repeats = Number(next())
     else if (a === '--seconds') args.seconds = Number(next())
+    else if (a === '--warmup') args.warmup = Number(next())
     else if (a === '--out') args.out = next()
     else if (a === '--compare') args.compare = [next(), next()]
     else throw new Error(`unknown option ${a} (see the header of bench/webhook.ts)`)
@@ -58,6 +63,7 @@ function parseArgs(argv: string[]): Args {
   if (args.quick) {
     args.repeats = 1
     args.seconds = 2
+    args.warmup = 3
   }
   return args
 }
@@ -137,7 +143,7 @@ async function main(): Promise<void> {
       into: Acc,
     ): Promise<void> => {
       const s = spec(server, path, body)
-      await warmUp(s)
+      await warmUp(s, args.warmup)
       const full = await measure(server.pid, s)
       into.runs.push(full)
       into.oneConnection.push(await measure(server.pid, { ...s, connections: 1 }))
@@ -160,7 +166,7 @@ async function main(): Promise<void> {
         try {
           const nad = add(key('nad-validate', size))
           const s = spec(server, '/validate', reviews.nad)
-          await warmUp(s)
+          await warmUp(s, args.warmup)
           nad.runs.push(await measure(server.pid, s))
           nad.rssBytes.push(rssBytes(server.pid))
 
@@ -171,7 +177,7 @@ async function main(): Promise<void> {
 
           const validate = add(key('pod-validate', size))
           const v = spec(server, '/validate', reviews.pod)
-          await warmUp(v)
+          await warmUp(v, args.warmup)
           validate.runs.push(await measure(server.pid, v))
           validate.rssBytes.push(rssBytes(server.pid))
 
