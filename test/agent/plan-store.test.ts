@@ -83,3 +83,25 @@ t.test('init removes temp files of interrupted writes; container IDs are checked
   t.throws(() => checkContainerId(''), { code: 4 })
   t.throws(() => checkContainerId('-x'), { code: 4 })
 })
+
+t.test('durable writes fsync the directory, shared by concurrent writers', async (t) => {
+  const s = await store(t)
+  await s.write(plan('d1'))
+  await s.write(plan('d2'))
+  t.equal(s.dirSyncs, 2, 'one directory fsync per durable write when they do not overlap')
+  const p = plan('d1')
+  p.attachments[0]!.state = 'added'
+  await s.write(p, { durable: false })
+  t.equal(s.dirSyncs, 2, 'a write without durability does not sync')
+  t.match(await s.read('d1'), { kind: 'found', plan: { attachments: [{ state: 'added' }] } })
+  const ids = Array.from({ length: 20 }, (_, i) => `burst${i}`)
+  await Promise.all(ids.map((id) => s.write(plan(id))))
+  for (const id of ids) t.equal((await s.read(id)).kind, 'found', id)
+  const burst = s.dirSyncs - 2
+  t.ok(burst >= 1 && burst <= 20, `${burst} directory fsyncs for 20 concurrent writes`)
+  t.same(
+    readdirSync(s.dir).filter((n) => n.includes('.tmp-')),
+    [],
+    'no temp files left',
+  )
+})
