@@ -318,7 +318,9 @@ t.test('what a file contributes keeps no part of its text alive', async (t) => {
     OPTIONS_URL: new URL('../../src/admission/options.js', import.meta.url).href,
     TEXTS: JSON.stringify({ NAD, POLICY_CM }),
   }
+  // A plain process: no coverage output, none of the runner's hooks (tsx is loaded explicitly).
   delete env.NODE_V8_COVERAGE
+  delete env.NODE_OPTIONS
   const { stdout } = await promisify(execFile)(
     process.execPath,
     ['--import', 'tsx', '--input-type=module', '-e', HEAP_CHECK],
