@@ -277,7 +277,16 @@ export class Operations {
         )
       }
     }
-    await this.deps.store.write(plan)
+    // Best effort: a plan that cannot be written now leaves the earlier record on disk, from
+    // which the runtime's DEL repeats these DELs (idempotent); the ADD's own error is the answer.
+    await this.deps.store
+      .write(plan)
+      .catch((err: unknown) =>
+        log.error(
+          { err: messageOf(err) },
+          'cannot persist the rolled-back plan; DEL works from the earlier record',
+        ),
+      )
   }
 
   private async delOne(plan: Plan, a: PlannedAttachment, netns: string): Promise<void> {

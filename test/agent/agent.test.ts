@@ -11,12 +11,13 @@ import {
   mkdtempSync,
   readdirSync,
   readFileSync,
+  renameSync,
   rmSync,
   writeFileSync,
 } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import t from 'tap'
+import t, { type Test } from 'tap'
 import type { CniEnv } from '../../src/agent/protocol.js'
 import { parseNetworkStatus } from '../../src/spec/network-status.js'
 import { ANNOTATIONS } from '../../src/spec/types.js'
@@ -266,17 +267,15 @@ t.test('a fresh agent DELs from the persisted plan after a crash mid-ADD', async
   t.notOk(existsSync(planPath(e, id)))
 })
 
-t.test(
-  'SIGTERM: readiness off at once, the in-flight ADD finishes, the node config stays',
-  async (t) => {
-    const gateDir = mkdtempSync(join(tmpdir(), 'mnag-gate-'))
-    t.teardown(() => rmSync(gateDir, { recursive: true, force: true }))
-    const bin = join(gateDir, 'bin')
-    mkdirSync(bin)
-    // A plugin that holds ADD until the test opens the gate, then passes prevResult through.
-    writeFileSync(
-      join(bin, 'mnag-gate'),
-      `#!/bin/sh
+/** A plugin `mnag-gate` that holds ADD until the test opens the gate, then passes prevResult on. */
+function gatePlugin(t: Test) {
+  const gateDir = mkdtempSync(join(tmpdir(), 'mnag-gate-'))
+  t.teardown(() => rmSync(gateDir, { recursive: true, force: true }))
+  const bin = join(gateDir, 'bin')
+  mkdirSync(bin)
+  writeFileSync(
+    join(bin, 'mnag-gate'),
+    `#!/bin/sh
 if [ "$CNI_COMMAND" = VERSION ]; then echo '{"cniVersion":"1.0.0","supportedVersions":["0.3.0","0.3.1","0.4.0","1.0.0"]}'; exit 0; fi
 input=$(cat)
 if [ "$CNI_COMMAND" = ADD ]; then
@@ -286,9 +285,23 @@ if [ "$CNI_COMMAND" = ADD ]; then
 fi
 exit 0
 `,
-    )
-    chmodSync(join(bin, 'mnag-gate'), 0o755)
-    const e = await agentEnv(t, { cniBinDirs: ['/usr/lib/cni', bin] })
+  )
+  chmodSync(join(bin, 'mnag-gate'), 0o755)
+  return {
+    bin,
+    /** Resolves once a delegate ADD is held at the gate. */
+    entered: async (): Promise<void> => {
+      while (!existsSync(join(gateDir, 'entered'))) await new Promise((r) => setTimeout(r, 10))
+    },
+    open: (): void => writeFileSync(join(gateDir, 'open'), ''),
+  }
+}
+
+t.test(
+  'SIGTERM: readiness off at once, the in-flight ADD finishes, the node config stays',
+  async (t) => {
+    const gate = gatePlugin(t)
+    const e = await agentEnv(t, { cniBinDirs: ['/usr/lib/cni', gate.bin] })
     await e.waitReady()
     const ns = e.net.netns()
     e.api.addNad(NS, 'gated', {
@@ -311,7 +324,7 @@ exit 0
     })
     const id = `ctr-${rand(8)}`
     const pending = cni(e.settings.socket, env('ADD', id, ns.path, pod), nodeConf(e))
-    while (!existsSync(join(gateDir, 'entered'))) await new Promise((r) => setTimeout(r, 10))
+    await gate.entered()
     // On disk while the second delegate runs: its intent record, which also carries the
     // primary's result (that result was not written on its own).
     const during = JSON.parse(readFileSync(planPath(e, id), 'utf8'))
@@ -327,7 +340,7 @@ exit 0
     t.equal(health.status, 503)
     t.match(await health.json(), { ready: false, missing: ['pod-cache: shutting down'] })
     t.match(e.agent.notReady(), 'shutting down')
-    writeFileSync(join(gateDir, 'open'), '')
+    gate.open()
     const add = await pending
     t.equal(add.status, 200, 'the in-flight ADD finished')
     await stopping
@@ -339,3 +352,50 @@ exit 0
     t.same(e.net.linksIn(ns.name), ['lo'])
   },
 )
+
+t.test('a plan that cannot be written after the delegates: the ADD is rolled back', async (t) => {
+  const gate = gatePlugin(t)
+  const e = await agentEnv(t, { cniBinDirs: ['/usr/lib/cni', gate.bin] })
+  await e.waitReady()
+  const ns = e.net.netns()
+  e.api.addNad(NS, 'gated', {
+    cniVersion: '1.0.0',
+    plugins: [
+      {
+        type: 'macvlan',
+        master: e.net.veth(),
+        ipam: { type: 'static', addresses: [{ address: `10.252.${(e.octet + 11) % 250}.9/24` }] },
+      },
+      { type: 'mnag-gate' },
+    ],
+  })
+  const pod = { name: `p-${rand()}`, uid: `uid-${rand(8)}` }
+  e.api.addPod({
+    namespace: NS,
+    ...pod,
+    node: 'mnag-node',
+    annotations: { [ANNOTATIONS.networks]: 'gated' },
+  })
+  const id = `ctr-${rand(8)}`
+  const pending = cni(e.settings.socket, env('ADD', id, ns.path, pod), nodeConf(e))
+  await gate.entered()
+  // The plans directory becomes a file while the delegate runs: no plan can be written.
+  const plans = join(e.settings.stateDir, 'plans')
+  renameSync(plans, `${plans}.away`)
+  writeFileSync(plans, '')
+  t.teardown(() => {
+    rmSync(plans, { recursive: true, force: true })
+    if (existsSync(`${plans}.away`)) renameSync(`${plans}.away`, plans)
+  })
+  gate.open()
+  const add = await pending
+  t.match(add.body, { code: 5, msg: /^cannot persist the attachment plan of container ctr-/ })
+  t.same(e.net.linksIn(ns.name), ['lo'], 'eth0 and net1 rolled back')
+  t.same(reserved(e), [], 'its IP released')
+  rmSync(plans)
+  renameSync(`${plans}.away`, plans)
+  // The intent record from before the delegate is what DEL finds: it repeats the DELs.
+  const del = await cni(e.settings.socket, env('DEL', id, ns.path, pod), nodeConf(e))
+  t.equal(del.status, 200, JSON.stringify(del.body))
+  t.notOk(existsSync(planPath(e, id)))
+})
