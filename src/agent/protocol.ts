@@ -9,7 +9,12 @@
 /** Where the agent listens unless configured otherwise; the directory is 0700, the socket 0600. */
 export const DEFAULT_AGENT_SOCKET = '/run/multinet/agent.sock'
 
-/** POST: one CNI operation. Body `CniRequest`; 200 with `CniReply`, otherwise `CniErrorBody`. */
+/**
+ * POST: one CNI operation. Body `CniRequest`; 200 with `CniReply`, otherwise `CniErrorBody`.
+ * Sent with `expect: 100-continue` (the shim's ADD and CHECK), it is continued only when the
+ * agent is ready; otherwise it is answered 503 (`CniErrorBody`, code 11) before the body is
+ * sent, so the operation did not start and may be sent again.
+ */
 export const CNI_ROUTE = '/cni'
 /** GET: 200 once the agent can serve ADD (caches synced, node config written), else 503. */
 export const READY_ROUTE = '/readyz'
