@@ -102,7 +102,7 @@ t.test('the defaults', async (t) => {
       readOnlyRootFilesystem: true,
       capabilities: { drop: ['ALL'] },
     })
-    t.same(get(c, 'resources', 'requests'), { cpu: '50m', memory: '96Mi' })
+    t.same(get(c, 'resources', 'requests'), { cpu: '50m', memory: '192Mi' })
     t.equal(get(c, 'readinessProbe', 'httpGet', 'path'), '/readyz')
     t.equal(get(c, 'livenessProbe', 'httpGet', 'path'), '/livez')
     t.equal(get(c, 'readinessProbe', 'httpGet', 'port'), 'health')
