@@ -71,3 +71,16 @@ t.test('nestingDepth agrees with the parsed value on any JSON (property)', async
   )
   t.pass('2,000 values with arbitrary strings (quotes, backslashes, brackets) inside')
 })
+
+t.test('jsonShape jumps over long runs of filler without losing structure', async (t) => {
+  const { jsonShape } = await import('../../src/spec/json.js')
+  const pad = (n: number): string => ' '.repeat(n)
+  // Runs shorter and longer than the per-character window, around and between brackets.
+  const text = `[${pad(100)}[${pad(3)}[1${'2'.repeat(5000)}]${pad(40)}],${pad(17)}{"a":[${pad(16)}]}]`
+  t.same(jsonShape(text), { depth: 3, containers: 5 })
+  t.same(JSON.parse(text).length, 2, 'the text is JSON')
+  t.same(jsonShape(`[${pad(1000)}`), { depth: 1, containers: 1 }, 'filler to the end')
+  t.same(jsonShape(`${pad(1000)}"${pad(1000)}[[["${pad(50)}[]`), { depth: 1, containers: 1 })
+  // A run ended by a closing bracket keeps the depth count right for what follows.
+  t.same(jsonShape(`[[${pad(64)}]${pad(64)}[[${pad(64)}]]]`), { depth: 3, containers: 4 })
+})
