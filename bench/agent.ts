@@ -23,7 +23,6 @@
 import { execFileSync, spawn } from 'node:child_process'
 import { randomBytes } from 'node:crypto'
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
-import { createServer } from 'node:net'
 import { tmpdir } from 'node:os'
 import { dirname, join } from 'node:path'
 import { CoreV1Api } from '@kubernetes/client-node'
@@ -31,6 +30,7 @@ import { agentRequest } from '../src/agent/shim/http.js'
 import { CNI_ENV_KEYS, CNI_ROUTE } from '../src/agent/protocol.js'
 import { startControlPlane, type ControlPlane } from '../test/e2e/control-plane.js'
 import { multinetCommand } from './lib/build.js'
+import { freePort } from './lib/ports.js'
 import { median } from './lib/report.js'
 import { cpuSeconds, rssBytes } from './lib/proc.js'
 
@@ -98,17 +98,6 @@ const stats = (values: number[]): { p50: number; p99: number; n: number } => ({
   p99: pct(values, 99),
   n: values.length,
 })
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer()
-    s.once('error', reject)
-    s.listen(0, '127.0.0.1', () => {
-      const { port } = s.address() as { port: number }
-      s.close(() => resolve(port))
-    })
-  })
-}
 
 async function until(what: string, check: () => Promise<boolean>): Promise<void> {
   const deadline = Date.now() + 120_000

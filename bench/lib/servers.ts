@@ -65,46 +65,12 @@ export async function startWebhook(
   /** Extra Node flags, e.g. `--cpu-prof` (bench/profile.ts). */
   nodeArgs: readonly string[] = [],
 ): Promise<Server> {
-  const [node, runner] = multinetCommand(certDir)
-  const child = spawn(
-    node,
-    [
-      ...nodeArgs,
-      runner,
-      'webhook',
-      '--state-dir',
-      stateDir,
-      '--bind-address',
-      '127.0.0.1',
-      '--port',
-      String(port),
-      '--health-port',
-      String(healthPort),
-      '--health-bind-address',
-      '127.0.0.1',
-      '--tls-cert-file',
-      join(certDir, 'tls.crt'),
-      '--tls-key-file',
-      join(certDir, 'tls.key'),
-    ],
-    // Production log level (info) to a sink: per-request logging is part of the cost.
-    { stdio: ['ignore', 'ignore', 'inherit'], env: { ...process.env, NODE_ENV: 'production' } },
-  )
-  pin(child.pid!, 0)
-  const stop = stopper(child)
-  try {
-    await waitHttp(`http://127.0.0.1:${healthPort}/readyz`, (s) => s === 200, 'multinet webhook')
-  } catch (err) {
-    await stop()
-    throw err
-  }
-  return {
-    pid: child.pid!,
-    url: `https://127.0.0.1:${port}`,
-    ca: await readFile(join(certDir, 'ca.crt')),
-    healthUrl: `http://127.0.0.1:${healthPort}`,
-    stop,
-  }
+  return launchWebhook(multinetCommand(certDir), ['--state-dir', stateDir], {
+    certDir,
+    port,
+    healthPort,
+    nodeArgs,
+  })
 }
 
 /**
@@ -122,17 +88,27 @@ export async function startWebhookKube(
   /** `[node, runner]` of another build (a bundle); default: dist/ (multinetCommand). */
   command?: readonly [string, string],
 ): Promise<Server> {
-  const [node, runner] = command ?? multinetCommand(certDir)
+  return launchWebhook(
+    command ?? multinetCommand(certDir),
+    ['--kubeconfig', kubeconfig, '--namespace', namespace],
+    { certDir, port, healthPort, nodeArgs },
+  )
+}
+
+/** `multinet webhook` with its state options, on loopback, pinned to CPU 0, once ready. */
+async function launchWebhook(
+  [node, runner]: readonly [string, string],
+  stateArgs: readonly string[],
+  at: { certDir: string; port: number; healthPort: number; nodeArgs: readonly string[] },
+): Promise<Server> {
+  const { certDir, port, healthPort } = at
   const child = spawn(
     node,
     [
-      ...nodeArgs,
+      ...at.nodeArgs,
       runner,
       'webhook',
-      '--kubeconfig',
-      kubeconfig,
-      '--namespace',
-      namespace,
+      ...stateArgs,
       '--bind-address',
       '127.0.0.1',
       '--port',
@@ -146,6 +122,7 @@ export async function startWebhookKube(
       '--tls-key-file',
       join(certDir, 'tls.key'),
     ],
+    // Production log level (info) to a sink: per-request logging is part of the cost.
     { stdio: ['ignore', 'ignore', 'inherit'], env: { ...process.env, NODE_ENV: 'production' } },
   )
   pin(child.pid!, 0)

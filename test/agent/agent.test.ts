@@ -297,34 +297,50 @@ exit 0
   }
 }
 
+/**
+ * An ADD of a new pod whose network is macvlan (static IP 10.252.x.9, x from `octet`) followed
+ * by the gate plugin; resolves once the gate holds it, with the ADD's answer still pending.
+ */
+async function gatedAdd(
+  e: Awaited<ReturnType<typeof agentEnv>>,
+  gate: ReturnType<typeof gatePlugin>,
+  octet: number,
+) {
+  const ns = e.net.netns()
+  e.api.addNad(NS, 'gated', {
+    cniVersion: '1.0.0',
+    plugins: [
+      {
+        type: 'macvlan',
+        master: e.net.veth(),
+        ipam: {
+          type: 'static',
+          addresses: [{ address: `10.252.${(e.octet + octet) % 250}.9/24` }],
+        },
+      },
+      { type: 'mnag-gate' },
+    ],
+  })
+  const pod = { name: `p-${rand()}`, uid: `uid-${rand(8)}` }
+  e.api.addPod({
+    namespace: NS,
+    ...pod,
+    node: 'mnag-node',
+    annotations: { [ANNOTATIONS.networks]: 'gated' },
+  })
+  const id = `ctr-${rand(8)}`
+  const pending = cni(e.settings.socket, env('ADD', id, ns.path, pod), nodeConf(e))
+  await gate.entered()
+  return { ns, pod, id, pending }
+}
+
 t.test(
   'SIGTERM: readiness off at once, the in-flight ADD finishes, the node config stays',
   async (t) => {
     const gate = gatePlugin(t)
     const e = await agentEnv(t, { cniBinDirs: ['/usr/lib/cni', gate.bin] })
     await e.waitReady()
-    const ns = e.net.netns()
-    e.api.addNad(NS, 'gated', {
-      cniVersion: '1.0.0',
-      plugins: [
-        {
-          type: 'macvlan',
-          master: e.net.veth(),
-          ipam: { type: 'static', addresses: [{ address: `10.252.${(e.octet + 9) % 250}.9/24` }] },
-        },
-        { type: 'mnag-gate' },
-      ],
-    })
-    const pod = { name: `p-${rand()}`, uid: `uid-${rand(8)}` }
-    e.api.addPod({
-      namespace: NS,
-      ...pod,
-      node: 'mnag-node',
-      annotations: { [ANNOTATIONS.networks]: 'gated' },
-    })
-    const id = `ctr-${rand(8)}`
-    const pending = cni(e.settings.socket, env('ADD', id, ns.path, pod), nodeConf(e))
-    await gate.entered()
+    const { ns, pod, id, pending } = await gatedAdd(e, gate, 9)
     // On disk while the second delegate runs: its intent record, which also carries the
     // primary's result (that result was not written on its own).
     const during = JSON.parse(readFileSync(planPath(e, id), 'utf8'))
@@ -357,28 +373,7 @@ t.test('a plan that cannot be written after the delegates: the ADD is rolled bac
   const gate = gatePlugin(t)
   const e = await agentEnv(t, { cniBinDirs: ['/usr/lib/cni', gate.bin] })
   await e.waitReady()
-  const ns = e.net.netns()
-  e.api.addNad(NS, 'gated', {
-    cniVersion: '1.0.0',
-    plugins: [
-      {
-        type: 'macvlan',
-        master: e.net.veth(),
-        ipam: { type: 'static', addresses: [{ address: `10.252.${(e.octet + 11) % 250}.9/24` }] },
-      },
-      { type: 'mnag-gate' },
-    ],
-  })
-  const pod = { name: `p-${rand()}`, uid: `uid-${rand(8)}` }
-  e.api.addPod({
-    namespace: NS,
-    ...pod,
-    node: 'mnag-node',
-    annotations: { [ANNOTATIONS.networks]: 'gated' },
-  })
-  const id = `ctr-${rand(8)}`
-  const pending = cni(e.settings.socket, env('ADD', id, ns.path, pod), nodeConf(e))
-  await gate.entered()
+  const { ns, pod, id, pending } = await gatedAdd(e, gate, 11)
   // The plans directory becomes a file while the delegate runs: no plan can be written.
   const plans = join(e.settings.stateDir, 'plans')
   renameSync(plans, `${plans}.away`)

@@ -207,14 +207,17 @@ t.test('other interim answers are skipped; 100 without expect changes nothing', 
 
 t.test('failures before the body was sent are NotSent; a wedged agent times out', async (t) => {
   const dir = shortDir(t)
-  const none = await agentRequest({
-    socketPath: join(dir, 'none.sock'),
-    method: 'POST',
-    path: '/cni',
-    body: 'b',
-    signal: signal(),
-    continueTimeoutMs: 30_000,
-  }).catch((e: unknown) => e)
+  /** A POST /cni that resolves with its error, if any. */
+  const post = (socketPath: string, continueTimeoutMs = 30_000): Promise<unknown> =>
+    agentRequest({
+      socketPath,
+      method: 'POST',
+      path: '/cni',
+      body: 'b',
+      signal: signal(),
+      continueTimeoutMs,
+    }).catch((e: unknown) => e)
+  const none = await post(join(dir, 'none.sock'))
   t.ok(none instanceof NotSent, 'no socket')
   t.match(none, { code: 'ENOENT', message: /ENOENT/ })
 
@@ -222,26 +225,12 @@ t.test('failures before the body was sent are NotSent; a wedged agent times out'
   const closer = await rawServer(t, (sock, sofar) => {
     if (sofar.includes('\r\n\r\n')) sock.destroy()
   })
-  const closed = await agentRequest({
-    socketPath: closer.socket,
-    method: 'POST',
-    path: '/cni',
-    body: 'b',
-    signal: signal(),
-    continueTimeoutMs: 30_000,
-  }).catch((e: unknown) => e)
+  const closed = await post(closer.socket)
   t.ok(closed instanceof NotSent, 'closed before 100 Continue')
   t.notMatch(closer.received[0], /\r\n\r\nb/, 'no body went out')
 
   const wedged = await rawServer(t, () => {})
-  const timedOut = await agentRequest({
-    socketPath: wedged.socket,
-    method: 'POST',
-    path: '/cni',
-    body: 'b',
-    signal: signal(),
-    continueTimeoutMs: 100,
-  }).catch((e: unknown) => e)
+  const timedOut = await post(wedged.socket, 100)
   t.ok(timedOut instanceof ProbeTimeout)
   t.match(timedOut, { message: 'no answer within 100 ms' })
   t.match(wedged.received[0], /expect: 100-continue\r\n\r\n$/, 'only the head was sent')
