@@ -19,6 +19,7 @@ import type { NadInfo, NadUsage, SyncStatus } from '../admission/state.js'
 import { field, stringField, stringMap } from '../spec/object.js'
 import { isDns1123Label } from '../spec/names.js'
 import { nadKey } from '../spec/types.js'
+import { sharedConnections } from './api-connections.js'
 import { loadKubeConfig } from './kube-config.js'
 import {
   NAD_API,
@@ -74,8 +75,11 @@ export async function openKubeState(opts: KubeStateOptions): Promise<StateSource
       'watching policy ConfigMaps in a namespace other than the policy namespace admission checks',
     )
   }
-  const custom = kc.makeApiClient(CustomObjectsApi)
-  const core = kc.makeApiClient(CoreV1Api)
+  // Lists, and the lookups a cache miss makes inside the API server's webhook timeout, reuse
+  // their connections instead of a TLS handshake each (watches keep their own).
+  const api = sharedConnections(kc)
+  const custom = api.kubeConfig.makeApiClient(CustomObjectsApi)
+  const core = api.kubeConfig.makeApiClient(CoreV1Api)
   const listeners = new Set<() => void>()
   const notify = (): void => listeners.forEach((l) => l())
   const base = { ...opts.reflector, watcher: new Watch(kc), logger: log }
@@ -283,6 +287,7 @@ export async function openKubeState(opts: KubeStateOptions): Promise<StateSource
       reflectors.forEach((r) => r.stop())
       await keeper?.close()
       listeners.clear()
+      await api.close()
     },
   }
 }

@@ -38,7 +38,7 @@ t.test(
     })
     const writer = new PodStatusWriter({
       kubeConfig: api.kubeConfig(),
-      timeoutMs: 5000,
+      timeoutMs: 30_000,
       logger: captureLogs().logger,
       attempts: 3,
     })
@@ -90,7 +90,7 @@ t.test('a patch lost below HTTP is sent again; applied or not, the value is writ
   const logs = captureLogs()
   const writer = new PodStatusWriter({
     kubeConfig: api.kubeConfig(),
-    timeoutMs: 5000,
+    timeoutMs: 30_000,
     logger: logs.logger,
     attempts: 3,
   })

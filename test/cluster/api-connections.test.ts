@@ -12,7 +12,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { CoreV1Api, KubeConfig } from '@kubernetes/client-node'
 import t, { type Test } from 'tap'
-import { sharedConnections } from '../../src/agent/api-connections.js'
+import { sharedConnections } from '../../src/cluster/api-connections.js'
 import { serverPair, testCa } from '../fixtures/tls/pki.js'
 
 interface Api {
